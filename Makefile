@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+DEMO_PASSWORD ?= demo1234
+FLASK := $(BIN)/flask --app workflow_app
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test translations messages clean
+
+install: $(STAMP) translations
+
+# Reinstall only when the project's dependencies change.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d workflow_app/translations
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty --password '$(DEMO_PASSWORD)'
+	$(FLASK) demo-logins --password '$(DEMO_PASSWORD)'
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# After changing user-facing text: refresh the catalogue, then translate the new entries.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F workflow_app/babel.cfg -k _l -k lazy_gettext -o workflow_app/translations/messages.pot .
+	$(BIN)/pybabel update -i workflow_app/translations/messages.pot -d workflow_app/translations --no-fuzzy-matching

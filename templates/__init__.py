@@ -1,0 +1,1 @@
+"""Jinja templates of the web application (a package so that they install with it)."""

@@ -1,0 +1,171 @@
+"""Fixtures: a fresh database per test, on SQLite in memory and, when TEST_DATABASE_URL is set,
+on PostgreSQL (one database per xdist worker, emptied between tests)."""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from flask.testing import FlaskClient
+
+from workflow_app import create_app
+from workflow_app.extensions import db
+from workflow_app.models import User
+from workflow_app.units.operations import load_units
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+REQUIRE_ALL = os.environ.get("REQUIRE_ALL_BACKENDS") == "1"
+TEST_PASSWORD = "mat-khau-thu-nghiem"
+BACKENDS = ["sqlite", "postgresql"]
+_skipped_backends: set[str] = set()
+
+
+def _missing(what: str, why: str):
+    """Skip a case whose backend is absent, but fail it where CI demands every backend."""
+    if REQUIRE_ALL:
+        pytest.fail(f"{what} is required here (REQUIRE_ALL_BACKENDS=1): {why}")
+    _skipped_backends.add(what)
+    pytest.skip(f"{what} not available: {why}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not PG_URL:
+        terminalreporter.write_sep(
+            "!", "TEST_DATABASE_URL is not set: every PostgreSQL case was SKIPPED", red=True, bold=True
+        )
+
+
+def _pg_worker_url(worker: str) -> str:
+    """A database of its own for each xdist worker, created on first use."""
+    from workflow_app.config import normalize_database_url
+
+    base = sa.engine.make_url(normalize_database_url(PG_URL))
+    name = f"{base.database}_{re.sub(r'[^a-z0-9]', '', worker)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url(worker_id):
+    if not PG_URL:
+        _missing("PostgreSQL", "TEST_DATABASE_URL is not set")
+    return _pg_worker_url(worker_id)
+
+
+def base_config(database_url: str, upload_dir) -> dict:
+    return {
+        "APP_ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "AUDIT_KEY": "test-audit-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "UPLOAD_DIR": str(upload_dir),
+    }
+
+
+@pytest.fixture(scope="session")
+def _pg_schema(pg_url, tmp_path_factory):
+    """Create the schema once per worker; tests then only empty the tables."""
+    app = create_app(base_config(pg_url, tmp_path_factory.mktemp("uploads")))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return pg_url
+
+
+def _empty_tables() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+class FreshContextClient(FlaskClient):
+    """Serve each request in its own application context, as in production.
+
+    The fixture keeps an app context open for the test's own database work; without this,
+    requests would share it, and with it `g` (the signed-in user, the chosen language).
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(request, backend, tmp_path):
+    """The application on a fresh database holding Trà Vinh's units (province 84)."""
+    if backend == "sqlite":
+        url = "sqlite://"
+    else:
+        url = request.getfixturevalue("_pg_schema")
+    app = create_app(base_config(url, tmp_path / "uploads"))
+    app.config["BACKEND"] = backend
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        else:
+            _empty_tables()
+        load_units(["84"])
+        db.session.commit()
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user("commune_officer", "29464") -> a saved, active user."""
+    from workflow_app.admin.operations import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def factory(role: str, unit_code: str, *, username: str | None = None, active: bool = True) -> User:
+        user = create_user(
+            None,
+            username=username or f"{role.split('_')[0]}{next(counter)}",
+            full_name=f"Cán bộ {role}",
+            password=TEST_PASSWORD,
+            role=role,
+            unit_code=unit_code,
+            active=active,
+        )
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real login form."""
+
+    def do(user: User, password: str = TEST_PASSWORD):
+        return client.post("/login", data={"username": user.username, "password": password})
+
+    return do

@@ -1,0 +1,158 @@
+import pytest
+from sqlalchemy import func, select
+
+from workflow_app.admin.operations import create_user, update_user
+from workflow_app.errors import ValidationFailed
+from workflow_app.extensions import db
+from workflow_app.models import User
+
+from .conftest import TEST_PASSWORD
+
+# (role, unit code, fits): a role's scope must be a unit of its level.
+ROLE_SCOPE = [
+    ("commune_officer", "29464", True),
+    ("commune_officer", "844", False),
+    ("commune_officer", "84", False),
+    ("district_officer", "844", True),
+    ("district_officer", "29464", False),
+    ("district_officer", "84", False),
+    ("pv05_officer", "84", True),
+    ("pv05_officer", "844", False),
+    ("inspector", "84", True),
+    ("inspector", "29464", False),
+    ("admin", "84", True),
+    ("admin", "842", False),
+]
+
+
+@pytest.mark.parametrize("role, unit_code, fits", ROLE_SCOPE)
+def test_role_scope_must_fit_level(app, role, unit_code, fits):
+    def create():
+        return create_user(
+            None, username="canbo1", full_name="Cán bộ", password=TEST_PASSWORD, role=role, unit_code=unit_code
+        )
+
+    if fits:
+        assert create().unit.code == unit_code
+    else:
+        with pytest.raises(ValidationFailed) as err:
+            create()
+        assert err.value.fields.keys() == {"unit"}
+        assert "phải gắn với đơn vị cấp" in err.value.message
+
+
+def test_password_is_stored_hashed(app, make_user):
+    user = make_user("commune_officer", "29464")
+    assert TEST_PASSWORD not in user.password_hash
+    assert user.check_password(TEST_PASSWORD)
+    assert not user.check_password("wrong-password")
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"username": "AB"}, "username"),
+        ({"username": "có dấu"}, "username"),
+        ({"full_name": "  "}, "full_name"),
+        ({"password": "short"}, "password"),
+        ({"role": "superuser"}, "role"),
+        ({"unit_code": "00000"}, "unit"),
+    ],
+)
+def test_bad_user_input_names_the_field(app, changes, field):
+    values = dict(username="canbo1", full_name="Cán bộ", password=TEST_PASSWORD, role="inspector", unit_code="84")
+    values.update(changes)
+    with pytest.raises(Exception) as err:
+        create_user(None, **values)
+    assert field in err.value.fields
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_duplicate_username(app, make_user):
+    make_user("inspector", "84", username="thanhtra")
+    with pytest.raises(ValidationFailed, match="thanhtra"):
+        create_user(None, username="ThanhTra", full_name="X", password=TEST_PASSWORD, role="inspector", unit_code="84")
+
+
+def test_admin_changes_role_and_unit_together(app, make_user):
+    admin = make_user("admin", "84")
+    user = make_user("commune_officer", "29464")
+    update_user(admin, user, role="district_officer", unit_code="849")
+    db.session.commit()
+    assert (user.role, user.unit.code) == ("district_officer", "849")
+
+
+def test_role_change_without_fitting_unit_is_refused(app, make_user):
+    admin = make_user("admin", "84")
+    user = make_user("commune_officer", "29464")
+    with pytest.raises(ValidationFailed):
+        update_user(admin, user, role="district_officer")
+    db.session.rollback()
+    assert db.session.get(User, user.id).role == "commune_officer"
+
+
+def test_non_admin_may_not_manage_users(app, make_user):
+    pv05 = make_user("pv05_officer", "84")
+    user = make_user("commune_officer", "29464")
+    with pytest.raises(Exception) as err:
+        update_user(pv05, user, active=False)
+    assert err.value.status == 403
+
+
+def test_admin_cannot_lock_themselves_out(app, make_user):
+    admin = make_user("admin", "84")
+    with pytest.raises(ValidationFailed, match="khóa"):
+        update_user(admin, admin, active=False)
+    with pytest.raises(ValidationFailed):
+        update_user(admin, admin, role="inspector")
+
+
+def test_cli_create_user_with_password(runner):
+    result = runner.invoke(args=["create-user", "xa29464", "--role", "commune_officer", "--unit", "29464", "--password", TEST_PASSWORD])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.username == "xa29464"))
+    assert user.role == "commune_officer" and user.unit.code == "29464" and user.check_password(TEST_PASSWORD)
+
+
+def test_cli_create_user_prompts_for_password(runner):
+    result = runner.invoke(
+        args=["create-user", "pv05", "--role", "pv05_officer", "--unit", "84"], input=f"{TEST_PASSWORD}\n{TEST_PASSWORD}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.username == "pv05")).check_password(TEST_PASSWORD)
+
+
+def test_cli_create_user_scope_mismatch_is_a_clear_error(runner):
+    result = runner.invoke(args=["create-user", "huyen", "--role", "district_officer", "--unit", "29464", "--password", TEST_PASSWORD])
+    assert result.exit_code == 1
+    assert "Vai trò Công an huyện phải gắn với đơn vị cấp Huyện" in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_seed_demo_creates_every_demo_user_once(runner):
+    result = runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
+    assert result.exit_code == 0, result.output
+    assert "116 users created" in result.output
+    roles = dict(db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all())
+    assert roles == {"admin": 1, "pv05_officer": 1, "inspector": 1, "district_officer": 9, "commune_officer": 104}
+    assert db.session.scalar(select(User).where(User.username == "huyen849")).unit.name == "Huyện Trà Cú"
+    xa = db.session.scalar(select(User).where(User.username == "xa29464"))
+    assert xa.role == "commune_officer" and xa.unit.code == "29464" and xa.check_password(TEST_PASSWORD)
+    again = runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
+    assert "0 users created" in again.output
+    assert db.session.scalar(select(func.count(User.id))) == 116
+
+
+def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_user):
+    make_user("admin", "84")
+    result = runner.invoke(args=["seed-demo", "--if-empty", "--password", TEST_PASSWORD])
+    assert "already has users" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_demo_logins_lists_one_login_per_role(runner):
+    runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
+    result = runner.invoke(args=["demo-logins", "--password", TEST_PASSWORD])
+    for username in ("admin", "pv05", "thanhtra", "huyen844", "xa29266"):
+        assert f"  {username} " in result.output

@@ -1,0 +1,82 @@
+"""The ANTT recognition web application."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+
+import templates as _templates
+
+from .config import load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+# No inline script or style: every asset comes from this server, nothing from outside.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+
+def select_locale() -> str:
+    """Vietnamese unless the user switched to English (the command line speaks Vietnamese)."""
+    chosen = session.get("lang") if has_request_context() else None
+    return chosen if chosen in ("vi", "en") else "vi"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides what the environment says."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(Path(_templates.__file__).parent),
+    )
+    settings = load_config(Path(app.instance_path))
+    settings.update(config or {})
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        return db.session.get(User, int(user_id))
+
+    from . import formatting
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .cli import register_cli
+    from .main import bp as main_bp
+
+    formatting.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+    register_cli(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": current_user, "current_path": request.path}
+
+    return app

@@ -1,0 +1,28 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..roles import ROLE_LABELS
+
+
+def role_choices():
+    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    unit = SelectField(_l("Unit"), choices=[], validate_choice=False, validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=256)])
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=64)])
+    role = SelectField(_l("Role"), choices=lambda: [("", "—")] + role_choices(), validators=[Optional()])

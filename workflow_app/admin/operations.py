@@ -1,0 +1,134 @@
+"""User management operations, shared by the admin pages and the CLI. They never commit."""
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..errors import PermissionDenied, ValidationFailed
+from ..extensions import db
+from ..models import Unit, User
+from ..roles import LEVEL_LABELS, Role
+from ..units.operations import get_unit
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+MIN_PASSWORD = 8
+
+
+def _check_role_fits_unit(role: Role, unit: Unit) -> None:
+    if unit.level != role.level.value:
+        raise ValidationFailed(
+            _(
+                "The role %(role)s must be attached to a unit of level %(level)s; %(unit)s is a unit of level %(unit_level)s.",
+                role=role.label,
+                level=LEVEL_LABELS[role.level],
+                unit=unit.name,
+                unit_level=LEVEL_LABELS[unit.level_enum],
+            ),
+            field="unit",
+        )
+
+
+def _check_actor(actor: User | None, unit: Unit) -> None:
+    """Only an admin may manage users, and only within the admin's own province."""
+    if actor is None:  # the command line, run by whoever operates the server
+        return
+    if not actor.can_manage_users():
+        raise PermissionDenied(_("Only an administrator may manage users."))
+    if not actor.can_see_unit(unit):
+        raise ValidationFailed(_("%(unit)s is outside your province.", unit=unit.name), field="unit")
+
+
+def _parse_role(role: str | Role) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationFailed(
+            _("Unknown role %(role)s. Choose one of: %(roles)s.", role=role, roles=", ".join(r.value for r in Role)),
+            field="role",
+        ) from None
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationFailed(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD), field="password"
+        )
+
+
+def create_user(
+    actor: User | None,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str | Role,
+    unit_code: str,
+    active: bool = True,
+    password_hash: str | None = None,
+) -> User:
+    """Create a user whose role fits the level of their unit.
+
+    `password_hash` lets a caller that creates many users with one password hash it once.
+    """
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ValidationFailed(
+            _("A username has 3 to 64 characters: lower-case letters, digits, dot, dash or underscore."),
+            field="username",
+        )
+    if db.session.execute(select(User.id).where(User.username == username)).first():
+        raise ValidationFailed(_("The username %(u)s is already taken.", u=username), field="username")
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ValidationFailed(_("Enter the full name."), field="full_name")
+    role_enum = _parse_role(role)
+    unit = get_unit(unit_code)
+    _check_actor(actor, unit)
+    _check_role_fits_unit(role_enum, unit)
+    _check_password(password)
+    user = User(username=username, full_name=full_name[:120], role=role_enum.value, unit=unit, active=active)
+    if password_hash:
+        user.password_hash = password_hash
+    else:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(
+    actor: User | None,
+    user: User,
+    *,
+    full_name: str | None = None,
+    role: str | Role | None = None,
+    unit_code: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """Change a user's name, role, unit, active flag or password; role and unit must still fit."""
+    role_enum = _parse_role(role) if role is not None else user.role_enum
+    unit = get_unit(unit_code) if unit_code is not None else user.unit
+    _check_actor(actor, user.unit)
+    _check_actor(actor, unit)
+    _check_role_fits_unit(role_enum, unit)
+    if actor is not None and actor.id == user.id:
+        if active is False:
+            raise ValidationFailed(_("You cannot deactivate your own account."), field="active")
+        if role_enum != Role.admin:
+            raise ValidationFailed(_("You cannot remove your own administrator role."), field="role")
+    if full_name is not None:
+        if not full_name.strip():
+            raise ValidationFailed(_("Enter the full name."), field="full_name")
+        user.full_name = full_name.strip()[:120]
+    if password:
+        _check_password(password)
+        user.set_password(password)
+    user.role = role_enum.value
+    user.unit = unit
+    if active is not None:
+        user.active = active
+    db.session.flush()
+    return user

@@ -1,0 +1,115 @@
+"""Command-line tools: thin wrappers over operations, each owning its single commit."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from .errors import OperationError
+from .extensions import db
+
+
+def _fail(exc: OperationError) -> None:
+    db.session.rollback()
+    raise click.ClickException(exc.message)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database schema, or upgrade it to the latest migration."""
+    from . import MIGRATIONS_DIR
+
+    upgrade(directory=MIGRATIONS_DIR)
+    click.echo("Database schema is up to date.")
+
+
+@click.command("load-units")
+@click.option("--province", "provinces", multiple=True, help="Province code, e.g. 84 (repeatable).")
+@click.option("--all", "load_all", is_flag=True, help="Load every province of the country.")
+@with_appcontext
+def load_units_command(provinces, load_all):
+    """Load the official administrative units (idempotent)."""
+    from .units.operations import load_units
+
+    if bool(provinces) == bool(load_all):
+        raise click.UsageError("Give either --province CODE (one or more) or --all.")
+    started = time.perf_counter()
+    try:
+        result = load_units(None if load_all else list(provinces))
+        db.session.commit()
+    except OperationError as exc:
+        _fail(exc)
+    click.echo(
+        f"Units: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged "
+        f"({time.perf_counter() - started:.1f} s)."
+    )
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, help="commune_officer, district_officer, pv05_officer, inspector or admin.")
+@click.option("--unit", "unit_code", required=True, help="Code of the user's unit, e.g. 84, 844, 29464.")
+@click.option("--full-name", default=None, help="Defaults to the username.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_user_command(username, role, unit_code, full_name, password):
+    """Create a user (the password is prompted for unless --password is given)."""
+    from .admin.operations import create_user
+
+    try:
+        user = create_user(
+            None, username=username, full_name=full_name or username, password=password, role=role, unit_code=unit_code
+        )
+        db.session.commit()
+    except OperationError as exc:
+        _fail(exc)
+    click.echo(f"Created user {user.username} ({user.role}, {user.unit.name}).")
+
+
+@click.command("seed-demo")
+@click.option("--password", required=True, help="Password given to every demo user.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@with_appcontext
+def seed_demo_command(password, if_empty):
+    """Load Trà Vinh's units and the demo users (idempotent)."""
+    from .demo import seed_demo
+    from .models import User
+
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("The database already has users: demo data not loaded.")
+        return
+    try:
+        created = seed_demo(password)
+        db.session.commit()
+    except OperationError as exc:
+        _fail(exc)
+    click.echo(f"Demo data ready: {created} users created.")
+
+
+@click.command("demo-logins")
+@click.option("--password", required=True)
+@with_appcontext
+def demo_logins_command(password):
+    """Print the demo logins."""
+    from .demo import demo_logins
+
+    click.echo("\nDemo logins (password for all: %s):" % password)
+    for username, description in demo_logins():
+        click.echo(f"  {username:<14} {description}")
+    click.echo("")
+
+
+def register_cli(app: Flask) -> None:
+    for command in (
+        init_db_command,
+        load_units_command,
+        create_user_command,
+        seed_demo_command,
+        demo_logins_command,
+    ):
+        app.cli.add_command(command)

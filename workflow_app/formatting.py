@@ -1,0 +1,71 @@
+"""Dates as dd/mm/yyyy and times in Asia/Ho_Chi_Minh, for templates and exports."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import Flask, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from .roles import LEVEL_LABELS, ROLE_LABELS, Level, Role
+
+
+def format_date_vn(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(_aware(value), "dd/MM/yyyy")
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime_vn(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(_aware(value), "dd/MM/yyyy HH:mm")
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def role_label(role: str) -> str:
+    try:
+        return str(ROLE_LABELS[Role(role)])
+    except ValueError:
+        return role
+
+
+def level_label(level: str) -> str:
+    try:
+        return str(LEVEL_LABELS[Level(level)])
+    except ValueError:
+        return level
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_date_vn, "date_vn")
+    app.add_template_filter(format_datetime_vn, "datetime_vn")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(level_label, "level_label")
+
+    def error_page(status: int, title: str, message: str):
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(403)
+    def forbidden(_e):
+        return error_page(403, _("Not allowed"), _("Your role may not do this."))
+
+    @app.errorhandler(404)
+    def not_found(_e):
+        return error_page(404, _("Not found"), _("This page does not exist, or is outside your scope."))
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        limit = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        return error_page(413, _("File too large"), _("A file may be at most %(mb)d MB.", mb=limit))
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        app.logger.exception("Unhandled error on %s", request.path)
+        return error_page(500, _("Something went wrong"), _("Nothing was saved. Please try again."))

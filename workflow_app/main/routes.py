@@ -1,0 +1,28 @@
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import refresh
+from flask_login import current_user, login_required
+
+from ..auth.routes import safe_next
+from ..roles import Level
+from ..units.operations import units_within
+from . import bp
+
+
+@bp.route("/")
+@login_required
+def index():
+    unit = current_user.unit
+    communes = units_within(unit, Level.commune) if unit.level != Level.commune.value else []
+    districts = units_within(unit, Level.district) if unit.level == Level.province.value else []
+    return render_template(
+        f"main/home_{current_user.role}.html", unit=unit, communes=communes, districts=districts
+    )
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    if code not in ("vi", "en"):
+        abort(404)
+    session["lang"] = code
+    refresh()  # the flash or page that follows in this context speaks the new language
+    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))

@@ -1,0 +1,54 @@
+"""Roles, the unit level each is scoped to, and their labels."""
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Level(str, enum.Enum):
+    """Administrative level of a unit (tỉnh / huyện / xã)."""
+
+    province = "province"
+    district = "district"
+    commune = "commune"
+
+
+class Role(str, enum.Enum):
+    commune_officer = "commune_officer"
+    district_officer = "district_officer"
+    pv05_officer = "pv05_officer"
+    inspector = "inspector"
+    admin = "admin"
+
+    @property
+    def level(self) -> Level:
+        """The level of unit a user with this role is scoped to."""
+        return ROLE_LEVEL[self]
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LEVEL = {
+    Role.commune_officer: Level.commune,
+    Role.district_officer: Level.district,
+    Role.pv05_officer: Level.province,
+    Role.inspector: Level.province,
+    Role.admin: Level.province,
+}
+
+ROLE_LABELS = {
+    Role.commune_officer: _l("Commune police"),
+    Role.district_officer: _l("District police"),
+    Role.pv05_officer: _l("PV05 (provincial police)"),
+    Role.inspector: _l("Inspector"),
+    Role.admin: _l("Administrator"),
+}
+
+LEVEL_LABELS = {
+    Level.province: _l("Province"),
+    Level.district: _l("District"),
+    Level.commune: _l("Commune"),
+}

@@ -1,0 +1,1 @@
+"""Administrative units: loading the official list and looking units up."""

@@ -1,0 +1,158 @@
+"""Load the official administrative units from the vietnam-provinces package."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import vietnam_provinces
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, update
+from unidecode import unidecode
+
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..models import Unit
+from ..roles import Level
+
+# The package labels every commune-level unit "xã" and every district-level unit "huyện";
+# the real type is the first words of the name. Longer prefixes first.
+TYPE_PREFIXES = {
+    Level.province: (("Thành phố ", "thanh_pho"), ("Tỉnh ", "tinh")),
+    Level.district: (
+        ("Thành phố ", "thanh_pho"),
+        ("Thị xã ", "thi_xa"),
+        ("Huyện ", "huyen"),
+        ("Quận ", "quan"),
+    ),
+    Level.commune: (("Thị trấn ", "thi_tran"), ("Phường ", "phuong"), ("Xã ", "xa")),
+}
+CODE_WIDTH = {Level.province: 2, Level.district: 3, Level.commune: 5}
+
+
+def unit_type_from_name(level: Level, name: str) -> str:
+    """Return the real unit type ("xa", "phuong", "thi_tran", "huyen", ...) read from its name."""
+    folded = unicodedata.normalize("NFC", name).casefold()  # the data has "Thành Phố" too
+    for prefix, unit_type in TYPE_PREFIXES[level]:
+        if folded.startswith(prefix.casefold()):
+            return unit_type
+    raise ValueError(f"cannot tell the type of {level.value} unit {name!r} from its name")
+
+
+def search_key(text: str) -> str:
+    """Lower-case, accent-free form used for accent-insensitive search."""
+    return " ".join(unidecode(text).lower().split())
+
+
+def unit_code(level: Level, code: int | str) -> str:
+    """Official code, zero-padded so that codes are unique across levels."""
+    return str(int(code)).zfill(CODE_WIDTH[level])
+
+
+@lru_cache(maxsize=1)
+def _divisions() -> tuple[dict, ...]:
+    with open(vietnam_provinces.NESTED_DIVISIONS_JSON_PATH, encoding="utf-8") as fh:
+        return tuple(json.load(fh))
+
+
+def official_units(province_codes: list[str] | None = None) -> list[dict]:
+    """Rows for the given provinces (all when None), parents before children."""
+    wanted = None if province_codes is None else {unit_code(Level.province, c) for c in province_codes}
+    rows: list[dict] = []
+    seen = set()
+    for province in _divisions():
+        pcode = unit_code(Level.province, province["code"])
+        if wanted is not None and pcode not in wanted:
+            continue
+        seen.add(pcode)
+        rows.append(_row(Level.province, pcode, province["name"], None))
+        for district in province["districts"]:
+            dcode = unit_code(Level.district, district["code"])
+            rows.append(_row(Level.district, dcode, district["name"], pcode))
+            for ward in district["wards"]:
+                rows.append(_row(Level.commune, unit_code(Level.commune, ward["code"]), ward["name"], dcode))
+    if wanted is not None and wanted - seen:
+        missing = ", ".join(sorted(wanted - seen))
+        raise NotFound(_("No province with code %(codes)s in the official list.", codes=missing), field="province")
+    return rows
+
+
+def _row(level: Level, code: str, name: str, parent_code: str | None) -> dict:
+    return {
+        "code": code,
+        "name": name,
+        "level": level.value,
+        "type": unit_type_from_name(level, name),
+        "parent_code": parent_code,
+        "search_name": search_key(name),
+    }
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def load_units(province_codes: list[str] | None = None) -> LoadResult:
+    """Insert or update the official units; running it twice changes nothing."""
+    if province_codes is not None and not province_codes:
+        raise ValidationFailed(_("Name at least one province, or load all."), field="province")
+    rows = official_units(province_codes)
+    existing = {
+        r.code: r
+        for r in db.session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.type, Unit.parent_id, Unit.search_name)
+        )
+    }
+    ids = {code: r.id for code, r in existing.items()}
+    inserted = updated = unchanged = 0
+    for level in Level:  # parents first, so their ids exist for the children
+        level_rows = [r for r in rows if r["level"] == level.value]
+        new, changed = [], []
+        for r in level_rows:
+            values = {k: r[k] for k in ("code", "name", "level", "type", "search_name")}
+            values["parent_id"] = ids[r["parent_code"]] if r["parent_code"] else None
+            current = existing.get(r["code"])
+            if current is None:
+                new.append(values)
+            elif any(getattr(current, k) != v for k, v in values.items()):
+                changed.append({"id": current.id, **values})
+            else:
+                unchanged += 1
+        if new:
+            db.session.execute(insert(Unit), new)
+            codes = [v["code"] for v in new]
+            for start in range(0, len(codes), 5000):
+                chunk = codes[start:start + 5000]
+                ids.update(dict(db.session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(chunk))).all()))
+        if changed:
+            db.session.execute(update(Unit), changed)
+        inserted += len(new)
+        updated += len(changed)
+    db.session.expire_all()
+    return LoadResult(inserted, updated, unchanged)
+
+
+def get_unit(code: str) -> Unit:
+    unit = db.session.execute(select(Unit).where(Unit.code == code.strip())).scalar_one_or_none()
+    if unit is None:
+        raise NotFound(_("No unit with code %(code)s.", code=code), field="unit")
+    return unit
+
+
+def units_within(root: Unit, level: Level | None = None) -> list[Unit]:
+    """The units of root's subtree (root included), optionally of one level, by code."""
+    levels = list(Level)
+    depth = levels.index(Level(root.level))
+    frontier = [root.id]
+    found = [root]
+    for _level in levels[depth + 1:]:
+        children = list(db.session.execute(select(Unit).where(Unit.parent_id.in_(frontier))).scalars())
+        found.extend(children)
+        frontier = [u.id for u in children]
+    if level is not None:
+        found = [u for u in found if u.level == level.value]
+    return sorted(found, key=lambda u: u.code)
