@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d workflow_app/translations
+	$(BIN)/pybabel compile --statistics -d workflow_app/translations
 
 run: install
 	$(FLASK) init-db
