@@ -104,8 +104,44 @@ def demo_logins_command(password):
     click.echo("")
 
 
+@click.group("criteria")
+def criteria_group():
+    """Criteria sets: list what is loaded, check a data file."""
+
+
+@criteria_group.command("list")
+def criteria_list_command():
+    """List the loaded criteria sets and their versions."""
+    from criteria import default_registry
+
+    for cset in default_registry().all():
+        years = f"{cset.from_year}–{cset.to_year or '…'}"
+        click.echo(
+            f"{cset.code:<20} {cset.version:<8} {cset.level:<9} {years:<11} {len(cset.criteria):>3} tiêu chí  {cset.name.vi}"
+        )
+
+
+@criteria_group.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def criteria_check_command(path):
+    """Validate a criteria set file against the loaded sets; name everything wrong in it."""
+    from pathlib import Path
+
+    from criteria import CriteriaFileError, check_file
+
+    try:
+        cset = check_file(Path(path))
+    except CriteriaFileError as exc:
+        click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"OK: {cset.code} version {cset.version}, {len(cset.criteria)} criteria, {len(cset.inputs)} inputs.")
+
+
 def register_cli(app: Flask) -> None:
     for command in (
+        criteria_group,
         init_db_command,
         load_units_command,
         create_user_command,
