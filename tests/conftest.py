@@ -169,3 +169,65 @@ def login(client):
         return client.post("/login", data={"username": user.username, "password": password})
 
     return do
+
+
+def build_dossier(unit_code: str, set_code: str, state: str = "draft", *, year: int = 2024, creator: User,
+                  values: dict | None = None):
+    """A dossier in any state whose data meets every criterion of its set.
+
+    Built row by row (not through the operations), so that a test can start from any state.
+    Reviewer verdicts that the state implies (district approval, PV05 verification) are all "agree".
+    """
+    import secrets
+    from datetime import date
+
+    import criteria
+    from criteria.samples import passing_facts
+    from workflow_app.models import Attestation, Dossier, Evidence, Verdict
+    from workflow_app.units.operations import get_unit
+
+    cset = criteria.default_registry().get(set_code)
+    facts = passing_facts(cset, year)
+    dossier = Dossier(unit=get_unit(unit_code), criteria_set=cset.code, criteria_set_version=cset.version,
+                      level=cset.level, year=year, state=state, version=1,
+                      values={**facts.values, **(values or {})}, created_by=creator)
+    if state in ("pv05_verified", "recognized", "revoked"):
+        dossier.verified_on = date(year + 1, 1, 10)
+    if state in ("recognized", "revoked"):
+        dossier.decision_number = "15/QĐ-CAT"
+        dossier.decision_date = date(year + 1, 1, 15)
+        dossier.decision_authority = "Công an tỉnh Trà Vinh"
+    db.session.add(dossier)
+    for code, attestation in facts.attestations.items():
+        db.session.add(Attestation(dossier=dossier, criterion=code, met=attestation.met, note=attestation.note, by=creator))
+    for document in facts.documents:
+        db.session.add(Evidence(dossier=dossier, document_type=document.type, issued_on=document.issued_on,
+                                filename=f"{document.type}.pdf", stored_name=secrets.token_hex(16),
+                                content_type="application/pdf", size=10, sha256="0" * 64, uploaded_by=creator))
+    reviewed = {
+        "district_reviewed": ["district"], "pv05_verified": ["district", "pv05"],
+        "recognized": ["district", "pv05"], "revoked": ["district", "pv05"],
+    }.get(state, [])
+    if cset.level == "district":
+        reviewed = [level for level in reviewed if level == "pv05"]
+    for level in reviewed:
+        for criterion in cset.criteria:
+            db.session.add(Verdict(dossier=dossier, criterion=criterion.code, level=level, agree=True, by=creator))
+    db.session.commit()
+    return dossier
+
+
+@pytest.fixture
+def make_dossier(app):
+    """Factory: make_dossier("29269", "xa-ntm-19.2", "commune_submitted") -> a dossier meeting every criterion."""
+
+    def factory(unit_code: str, set_code: str, state: str = "draft", *, year: int = 2024, values: dict | None = None):
+        creator = db.session.scalar(sa.select(User).order_by(User.id).limit(1))
+        if creator is None:
+            from workflow_app.admin.operations import create_user
+
+            creator = create_user(None, username="nguoitao", full_name="Người tạo", password=TEST_PASSWORD,
+                                  role="admin", unit_code="84")
+        return build_dossier(unit_code, set_code, state, year=year, creator=creator, values=values)
+
+    return factory

@@ -4,7 +4,10 @@ from sqlalchemy import func, select
 from workflow_app.admin.operations import create_user, update_user
 from workflow_app.errors import ValidationFailed
 from workflow_app.extensions import db
-from workflow_app.models import User
+from states import ALL_STATES
+from workflow_app.demo import DEMO_DOSSIERS
+from workflow_app.dossiers import operations as ops
+from workflow_app.models import Dossier, User
 
 from .conftest import TEST_PASSWORD
 
@@ -142,6 +145,26 @@ def test_seed_demo_creates_every_demo_user_once(runner):
     again = runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
     assert "0 users created" in again.output
     assert db.session.scalar(select(func.count(User.id))) == 116
+    assert db.session.scalar(select(func.count(Dossier.id))) == len(DEMO_DOSSIERS)  # not made twice
+
+
+def test_seed_demo_dossiers_cover_every_state_and_set_in_cang_long_only(runner):
+    from workflow_app.audit import trail
+
+    runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
+    dossiers = db.session.scalars(select(Dossier)).all()
+    assert {d.state for d in dossiers} == set(ALL_STATES)
+    assert {d.criteria_set for d in dossiers} == {"xa-ntm-19.2", "xa-ntm-nc-19.2", "huyen-ntm-9.4", "huyen-ntm-nc-9.1",
+                                                  "xa-dien-hinh-antt"}
+    assert {d.unit.code if d.unit.level == "district" else d.unit.parent.code for d in dossiers} == {"844"}
+    recognized = [d for d in dossiers if d.state == "recognized"]
+    assert all(d.decision_number and d.decision_date for d in recognized)
+    returned = next(d for d in dossiers if d.state == "returned" and d.criteria_set == "xa-ntm-19.2")
+    assert any(not v.agree and v.comment for v in returned.verdicts)
+    district = next(d for d in dossiers if d.criteria_set == "huyen-ntm-9.4")
+    iii2 = ops.evaluate_dossier(district).results["III.2"]
+    assert iii2.status == "not_met" and "7/13 xã" in iii2.reason.vi
+    assert trail.verify().ok
 
 
 def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_user):
@@ -152,7 +175,6 @@ def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_user):
 
 
 def test_demo_logins_lists_one_login_per_role(runner):
-    runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
     result = runner.invoke(args=["demo-logins", "--password", TEST_PASSWORD])
     for username in ("admin", "pv05", "thanhtra", "huyen844", "xa29266"):
         assert f"  {username} " in result.output

@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
         return db.session.get(User, int(user_id))
 
     from . import formatting
+    from .audit import trail  # noqa: F401  (registers the append-only triggers with the schema)
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .cli import register_cli

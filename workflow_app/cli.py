@@ -139,8 +139,44 @@ def criteria_check_command(path):
     click.echo(f"OK: {cset.code} version {cset.version}, {len(cset.criteria)} criteria, {len(cset.inputs)} inputs.")
 
 
+@click.group("audit")
+def audit_group():
+    """The audit trail: verify the chain, print a checkpoint of its head."""
+
+
+@audit_group.command("verify")
+@click.option("--checkpoint", default=None, help="SEQ:SEAL printed earlier by `audit checkpoint`.")
+@with_appcontext
+def audit_verify_command(checkpoint):
+    """Walk the whole chain; name the first entry that does not check out."""
+    from .audit.trail import parse_checkpoint, verify
+
+    try:
+        mark = parse_checkpoint(checkpoint) if checkpoint else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--checkpoint") from None
+    result = verify(mark)
+    if result.ok:
+        click.echo(f"OK: {result.entries} entries, the chain is intact (head {result.head_seq}:{result.head_seal}).")
+        return
+    click.echo(f"TAMPERED: entry {result.first_bad_seq}: {result.problem} ({result.entries} entries checked before it).", err=True)
+    raise SystemExit(1)
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint_command():
+    """Print the head of the chain (sequence, seal, time) to keep somewhere else."""
+    from .audit.trail import head
+
+    seq, seal, at = head()
+    click.echo(f"{seq}:{seal}")
+    click.echo(f"# {seq} entries, newest at {at.isoformat() if at else '-'}; check later with: audit verify --checkpoint {seq}:{seal}", err=True)
+
+
 def register_cli(app: Flask) -> None:
     for command in (
+        audit_group,
         criteria_group,
         init_db_command,
         load_units_command,

@@ -1,11 +1,24 @@
 """Tables. Predicates about who may do what live beside the rows they guard."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -110,3 +123,169 @@ class User(UserMixin, db.Model):
     def can_see_unit(self, unit: Unit) -> bool:
         """A user sees the units inside their own scope."""
         return unit.is_within(self.unit)
+
+
+class Dossier(db.Model):
+    """Hồ sơ: one unit's request to be recognized under one criteria set for one year."""
+
+    __tablename__ = "dossier"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('draft', 'commune_submitted', 'district_reviewed', 'pv05_verified', 'recognized', "
+            "'returned', 'withdrawn', 'revoked')",
+            name="state",
+        ),
+        # At most one dossier per (unit, set, year) that is not withdrawn.
+        Index(
+            "uq_dossier_open",
+            "unit_id",
+            "criteria_set",
+            "year",
+            unique=True,
+            sqlite_where=text("state <> 'withdrawn'"),
+            postgresql_where=text("state <> 'withdrawn'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    criteria_set: Mapped[str] = mapped_column(String(40))
+    criteria_set_version: Mapped[str] = mapped_column(String(20))
+    level: Mapped[str] = mapped_column(String(16))  # the set's level: which workflow the dossier follows
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(24), default="draft", index=True)
+    # Every change increments it; a change made against an older version is a conflict.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    values: Mapped[dict] = mapped_column(JSON, default=dict)
+    decision_number: Mapped[str | None] = mapped_column(String(60))
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    decision_authority: Mapped[str | None] = mapped_column(String(200))
+    revocation_number: Mapped[str | None] = mapped_column(String(60))
+    verified_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    created_by: Mapped[User] = relationship()
+    attestations: Mapped[list[Attestation]] = relationship(back_populates="dossier", order_by="Attestation.criterion")
+    verdicts: Mapped[list[Verdict]] = relationship(back_populates="dossier", order_by="Verdict.criterion")
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="dossier", order_by="Evidence.id", primaryjoin="and_(Evidence.dossier_id == Dossier.id, Evidence.removed_at.is_(None))",
+        viewonly=True,
+    )
+    comments: Mapped[list[Comment]] = relationship(back_populates="dossier", order_by="Comment.id")
+
+    def __repr__(self) -> str:
+        return f"<Dossier {self.id} {self.criteria_set} {self.year} {self.state}>"
+
+
+class Attestation(db.Model):
+    """An officer's declaration that a criterion is met or not, with a note."""
+
+    __tablename__ = "attestation"
+    __table_args__ = (UniqueConstraint("dossier_id", "criterion", name="uq_attestation_dossier_criterion"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    criterion: Mapped[str] = mapped_column(String(16))
+    met: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="attestations")
+    by: Mapped[User] = relationship()
+
+
+class Verdict(db.Model):
+    """A reviewer's verdict on one criterion: the district police or PV05."""
+
+    __tablename__ = "verdict"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "criterion", "level", name="uq_verdict_dossier_criterion_level"),
+        CheckConstraint("level IN ('district', 'pv05')", name="level"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    criterion: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16))
+    agree: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="verdicts")
+    by: Mapped[User] = relationship()
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    criterion: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="comments")
+    by: Mapped[User] = relationship()
+
+
+class Evidence(db.Model):
+    """An evidence file, stored outside any served folder under a random name."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    criterion: Mapped[str | None] = mapped_column(String(16))
+    document_type: Mapped[str] = mapped_column(String(40))
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Removal keeps the row and the file: the audit trail may point at them.
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    dossier: Mapped[Dossier] = relationship(foreign_keys=[dossier_id])
+    uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
+
+
+class AuditEntry(db.Model):
+    """One sealed, append-only line of the audit trail."""
+
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    dossier_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str | None] = mapped_column(String(24))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_seal: Mapped[str] = mapped_column(String(64))
+    seal: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(db.Model):
+    """The chain's head, one row: updating it first serializes appends on both engines."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    seal: Mapped[str] = mapped_column(String(64))

@@ -6,6 +6,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..audit import trail
 from ..errors import PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..models import Unit, User
@@ -95,6 +96,9 @@ def create_user(
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    trail.append(actor, "user_created", unit_code=unit.code, details={
+        "user": user.username, "role": user.role, "unit": unit.code, "active": user.active,
+    })
     return user
 
 
@@ -119,16 +123,24 @@ def update_user(
             raise ValidationFailed(_("You cannot deactivate your own account."), field="active")
         if role_enum != Role.admin:
             raise ValidationFailed(_("You cannot remove your own administrator role."), field="role")
-    if full_name is not None:
-        if not full_name.strip():
-            raise ValidationFailed(_("Enter the full name."), field="full_name")
-        user.full_name = full_name.strip()[:120]
+    if full_name is not None and not full_name.strip():
+        raise ValidationFailed(_("Enter the full name."), field="full_name")
     if password:
         _check_password(password)
+    before = {"full_name": user.full_name, "role": user.role, "unit": user.unit.code, "active": user.active}
+    if full_name is not None:
+        user.full_name = full_name.strip()[:120]
+    if password:
         user.set_password(password)
     user.role = role_enum.value
     user.unit = unit
     if active is not None:
         user.active = active
+    after = {"full_name": user.full_name, "role": user.role, "unit": unit.code, "active": user.active}
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if password:
+        changes["password"] = ["…", "…"]  # that it changed, never what it is
     db.session.flush()
+    if changes:
+        trail.append(actor, "user_updated", unit_code=unit.code, details={"user": user.username, "changes": changes})
     return user

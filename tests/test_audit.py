@@ -1,0 +1,139 @@
+"""The audit trail: sealed, chained, append-only; verify names the first entry that fails."""
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DatabaseError
+
+from workflow_app.audit import trail
+from workflow_app.extensions import db
+from workflow_app.models import AuditEntry
+
+
+@pytest.fixture
+def chain(app, make_user):
+    """Five entries: creating users writes audit entries."""
+    for i in range(5):
+        make_user("commune_officer", "29269", username=f"canbo{i}")
+    assert [e.seq for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))] == [1, 2, 3, 4, 5]
+    return app
+
+
+@contextmanager
+def behind_the_apps_back():
+    """Write to the table as someone with database access would, past the append-only triggers."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+        try:
+            yield
+        finally:
+            db.session.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER USER"))
+            db.session.commit()
+    else:
+        db.session.execute(text("DROP TRIGGER audit_entry_no_update"))
+        db.session.execute(text("DROP TRIGGER audit_entry_no_delete"))
+        yield
+        db.session.commit()
+
+
+def test_intact_chain_verifies(chain):
+    result = trail.verify()
+    assert (result.ok, result.entries, result.first_bad_seq) == (True, 5, None)
+    assert result.head_seq == 5
+
+
+def test_entries_are_chained_and_sealed(chain):
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    assert entries[0].prev_seal == trail.GENESIS
+    assert all(b.prev_seal == a.seal for a, b in zip(entries, entries[1:]))
+    assert len({e.seal for e in entries}) == 5
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_entry SET comment = 'sửa' WHERE seq = 2",
+                                       "DELETE FROM audit_entry WHERE seq = 2"])
+def test_the_database_refuses_updates_and_deletes(chain, statement):
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(text(statement))
+        db.session.flush()
+    db.session.rollback()
+    assert trail.verify().ok
+
+
+def test_an_edited_entry_is_named(chain):
+    with behind_the_apps_back():
+        db.session.execute(text("UPDATE audit_entry SET role = 'admin' WHERE seq = 3"))
+    result = trail.verify()
+    assert (result.ok, result.first_bad_seq, result.entries) == (False, 3, 2)
+    assert "changed" in result.problem
+
+
+def test_a_deleted_entry_is_named(chain):
+    with behind_the_apps_back():
+        db.session.execute(text("DELETE FROM audit_entry WHERE seq = 2"))
+    result = trail.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 2)
+    assert "missing" in result.problem
+
+
+def test_swapped_entries_are_named(chain):
+    with behind_the_apps_back():
+        db.session.execute(text("UPDATE audit_entry SET seq = -2 WHERE seq = 2"))
+        db.session.execute(text("UPDATE audit_entry SET seq = 2 WHERE seq = 3"))
+        db.session.execute(text("UPDATE audit_entry SET seq = 3 WHERE seq = -2"))
+    result = trail.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 2)
+
+
+def test_a_chain_resealed_without_the_key_is_caught(chain):
+    """Recomputing every seal needs AUDIT_KEY, which is not in the database."""
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+    prev = trail.GENESIS
+    with behind_the_apps_back():
+        for entry in entries:
+            fields = {name: getattr(entry, name) for name in trail.SEALED_FIELDS} | {"prev_seal": prev}
+            if entry.seq == 4:
+                fields["actor"] = "nguoi-khac"
+            seal = trail.compute_seal("a guessed key", fields)
+            db.session.execute(text("UPDATE audit_entry SET actor = :a, prev_seal = :p, seal = :s WHERE seq = :q"),
+                               {"a": fields["actor"], "p": prev, "s": seal, "q": entry.seq})
+            prev = seal
+    result = trail.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 1)
+
+
+def test_entries_cut_from_the_end_are_caught_by_a_checkpoint(chain):
+    seq, seal, _at = trail.head()
+    assert seq == 5
+    with behind_the_apps_back():
+        db.session.execute(text("DELETE FROM audit_entry WHERE seq >= 4"))
+    assert trail.verify().ok  # without a checkpoint, a shorter chain looks whole
+    result = trail.verify((seq, seal))
+    assert (result.ok, result.first_bad_seq) == (False, 4)
+
+
+def test_checkpoint_of_a_rewritten_entry(chain):
+    seq, _seal, _at = trail.head()
+    result = trail.verify((seq, "f" * 64))
+    assert (result.ok, result.first_bad_seq) == (False, 5)
+
+
+def test_cli_verify_and_checkpoint(chain, runner):
+    checkpoint = runner.invoke(args=["audit", "checkpoint"])
+    assert checkpoint.exit_code == 0
+    mark = checkpoint.stdout.strip()
+    assert mark.startswith("5:") and len(mark) == 2 + 64
+    ok = runner.invoke(args=["audit", "verify", "--checkpoint", mark])
+    assert ok.exit_code == 0 and "OK: 5 entries" in ok.output
+    with behind_the_apps_back():
+        db.session.execute(text("DELETE FROM audit_entry WHERE seq = 5"))
+    cut = runner.invoke(args=["audit", "verify", "--checkpoint", mark])
+    assert cut.exit_code == 1 and "TAMPERED: entry 5" in cut.output
+
+
+def test_cli_rejects_a_malformed_checkpoint(chain, runner):
+    result = runner.invoke(args=["audit", "verify", "--checkpoint", "abc"])
+    assert result.exit_code == 2 and "SEQ:SEAL" in result.output
+
+
+def test_empty_trail_verifies(app):
+    assert trail.verify().ok and trail.head()[0] == 0

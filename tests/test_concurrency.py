@@ -1,0 +1,149 @@
+"""Twenty officers act on one dossier at the same moment: exactly one wins, the trail stays whole."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from workflow_app import create_app
+from workflow_app.audit import trail
+from workflow_app.dossiers import operations as ops
+from workflow_app.errors import Conflict
+from workflow_app.extensions import db
+from workflow_app.models import AuditEntry, Dossier, User, Verdict
+from workflow_app.transaction import unit_of_work
+
+from .conftest import _empty_tables, base_config, build_dossier
+
+THREADS = 20
+
+
+@pytest.fixture
+def threaded_app(backend, tmp_path, request):
+    """An app whose connections are real and separate per thread (not one shared in-memory DB)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'concurrency.sqlite3'}"
+    else:
+        url = request.getfixturevalue("_pg_schema")
+    config = base_config(url, tmp_path / "uploads")
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": THREADS + 5, "max_overflow": 0}
+    app = create_app(config)
+    with app.app_context():
+        if backend == "sqlite":
+            db.create_all()
+        else:
+            _empty_tables()
+        from workflow_app.units.operations import load_units
+
+        load_units(["84"])
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def race(app, dossier_id, user_id, version, triggers):
+    """Every thread loads the dossier, waits for the others, then fires its trigger."""
+    barrier = threading.Barrier(len(triggers))
+    outcomes = [None] * len(triggers)
+
+    def worker(i, trigger):
+        with app.app_context():
+            try:
+                user = db.session.get(User, user_id)
+                dossier = db.session.get(Dossier, dossier_id)
+                barrier.wait(timeout=30)
+                with unit_of_work():
+                    ops.fire_transition(user, dossier, trigger, version=version, comment=f"Nhận xét {i}")
+                outcomes[i] = "won"
+            except Conflict:
+                outcomes[i] = "conflict"
+            except Exception as exc:  # recorded, so the assertion shows it
+                outcomes[i] = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i, t)) for i, t in enumerate(triggers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+def test_twenty_conflicting_transitions_one_winner(threaded_app, make_dossier_in):
+    dossier_id, user_id, version = make_dossier_in(threaded_app)
+    with threaded_app.app_context():
+        entries_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    triggers = ["approve" if i % 2 else "return_to_commune" for i in range(THREADS)]
+    outcomes = race(threaded_app, dossier_id, user_id, version, triggers)
+    assert sorted(outcomes).count("won") == 1, outcomes
+    assert outcomes.count("conflict") == THREADS - 1, outcomes
+    with threaded_app.app_context():
+        dossier = db.session.get(Dossier, dossier_id)
+        winner = triggers[outcomes.index("won")]
+        assert dossier.state == {"approve": "district_reviewed", "return_to_commune": "returned"}[winner]
+        assert dossier.version == version + 1
+        moves = db.session.scalars(select(AuditEntry).where(AuditEntry.from_state.is_not(None))).all()
+        assert [(m.action, m.to_state) for m in moves] == [(winner, dossier.state)]
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries_before + 1
+        assert trail.verify().ok
+
+
+def test_concurrent_appends_on_different_dossiers_keep_one_chain(threaded_app, make_dossier_in):
+    """Different dossiers do not conflict, but their audit entries must not fork the chain."""
+    dossiers = [make_dossier_in(threaded_app, commune=code) for code in ("29269", "29272", "29275", "29278")]
+    outcomes = []
+    threads = []
+    barrier = threading.Barrier(len(dossiers))
+
+    def worker(dossier_id, user_id, version):
+        with threaded_app.app_context():
+            try:
+                user, dossier = db.session.get(User, user_id), db.session.get(Dossier, dossier_id)
+                barrier.wait(timeout=30)
+                for attempt in range(20):  # SQLite lets one writer at a time: the others retry
+                    try:
+                        with unit_of_work():
+                            ops.fire_transition(user, dossier, "return_to_commune", version=version, comment="Bổ sung")
+                        outcomes.append("won")
+                        return
+                    except Conflict:
+                        db.session.expire_all()
+                        dossier = db.session.get(Dossier, dossier_id)
+                        if dossier.state != "commune_submitted":
+                            outcomes.append("lost")
+                            return
+                outcomes.append("gave up")
+            finally:
+                db.session.remove()
+
+    for args in dossiers:
+        threads.append(threading.Thread(target=worker, args=args))
+        threads[-1].start()
+    for t in threads:
+        t.join(timeout=60)
+    assert outcomes == ["won"] * len(dossiers)
+    with threaded_app.app_context():
+        seqs = db.session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)).all()
+        assert seqs == list(range(1, len(seqs) + 1))
+        assert trail.verify().ok
+
+
+@pytest.fixture
+def make_dossier_in():
+    """A commune_submitted dossier with every district verdict 'agree', and its district officer."""
+    from workflow_app.admin.operations import create_user
+
+    def factory(app, commune="29269"):
+        with app.app_context():
+            officer = db.session.scalar(select(User).where(User.username == "huyen844"))
+            if officer is None:
+                officer = create_user(None, username="huyen844", full_name="Công an huyện", password="mat-khau-123",
+                                      role="district_officer", unit_code="844")
+            dossier = build_dossier(commune, "xa-dien-hinh-antt", "commune_submitted", creator=officer)
+            for criterion in ops.criteria_set_of(dossier).criteria:
+                db.session.add(Verdict(dossier=dossier, criterion=criterion.code, level="district", agree=True, by=officer))
+            db.session.commit()
+            return dossier.id, officer.id, dossier.version
+
+    return factory

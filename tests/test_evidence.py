@@ -1,0 +1,128 @@
+import hashlib
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from workflow_app.dossiers import evidence as storage
+from workflow_app.dossiers import operations as ops
+from workflow_app.errors import ValidationFailed
+from workflow_app.extensions import db
+from workflow_app.models import AuditEntry, Evidence
+
+from .files import DOCX, EXE, JPEG, ODT, OTHER_ZIP, PDF, PNG, XLSX
+
+COMMUNE = "29269"
+
+
+@pytest.fixture
+def officer(make_user):
+    return make_user("commune_officer", COMMUNE)
+
+
+@pytest.fixture
+def dossier(officer, make_dossier):
+    return make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+
+
+def upload(officer, dossier, content, name="ke-hoach.pdf", **kwargs):
+    kwargs.setdefault("document_type", "ke_hoach_nam_tinh_hinh")
+    kwargs.setdefault("issued_on", "2024-02-10")
+    return ops.add_evidence(officer, dossier, io.BytesIO(content), name, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "content, content_type",
+    [(PDF, "application/pdf"), (PNG, "image/png"), (JPEG, "image/jpeg"),
+     (DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+     (XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+     (ODT, "application/vnd.oasis.opendocument.text")],
+)
+def test_accepted_kinds_are_recognized_from_content(app, officer, dossier, content, content_type):
+    row = upload(officer, dossier, content, name="tai-lieu.pdf")
+    db.session.commit()
+    assert row.content_type == content_type
+    assert row.size == len(content) and row.sha256 == hashlib.sha256(content).hexdigest()
+    stored = storage.path_of(row.stored_name)
+    assert stored.read_bytes() == content
+    assert row.stored_name not in row.filename and app.static_folder not in str(stored)
+
+
+@pytest.mark.parametrize("content", [EXE, OTHER_ZIP, b"<html><script>alert(1)</script></html>", b"PK\x03\x04broken"])
+def test_other_content_is_refused_whatever_its_name(app, officer, dossier, content):
+    with pytest.raises(ValidationFailed) as err:
+        upload(officer, dossier, content, name="quyet-dinh.pdf")
+    assert "file" in err.value.fields and "PDF, JPEG, PNG, DOCX, XLSX, ODT" in err.value.message
+
+
+def test_a_png_named_pdf_is_stored_as_png(app, officer, dossier):
+    assert upload(officer, dossier, PNG, name="scan.pdf").content_type == "image/png"
+
+
+def test_size_limit(app, officer, dossier):
+    app.config["MAX_UPLOAD_BYTES"] = len(PDF) - 1
+    with pytest.raises(ops.TooLarge) as err:
+        upload(officer, dossier, PDF)
+    assert err.value.status == 413 and "file" in err.value.fields
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [({"document_type": "thu_tay"}, "document_type"), ({"issued_on": "10/02/2024"}, "issued_on"),
+     ({"issued_on": "2999-01-01"}, "issued_on"), ({"criterion": "TC99"}, "criterion")],
+)
+def test_bad_metadata_names_the_field(app, officer, dossier, changes, field):
+    with pytest.raises(Exception) as err:
+        upload(officer, dossier, PDF, **changes)
+    assert field in err.value.fields
+
+
+def test_empty_file_is_refused(app, officer, dossier):
+    with pytest.raises(ValidationFailed, match="rỗng"):
+        upload(officer, dossier, b"")
+
+
+def test_rolled_back_upload_leaves_no_file(app, officer, dossier):
+    row = upload(officer, dossier, PDF)
+    path = storage.path_of(row.stored_name)
+    assert path.exists()
+    db.session.rollback()
+    assert not path.exists()
+    assert db.session.scalars(select(Evidence).where(Evidence.stored_name == row.stored_name)).first() is None
+
+
+def test_path_in_the_name_is_dropped(app, officer, dossier):
+    row = upload(officer, dossier, PDF, name="../../etc/Nghị quyết số 05.pdf")
+    assert row.filename == "Nghị quyết số 05.pdf"
+
+
+def test_an_upload_satisfies_its_document_requirement(app, officer, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    for row in list(dossier.evidence):
+        if row.document_type == "nghi_quyet_dang_uy":
+            ops.remove_evidence(officer, dossier, row)
+    db.session.commit()
+    assert ops.evaluate_dossier(dossier).results["I.1"].status == "incomplete"
+    upload(officer, dossier, PDF, document_type="nghi_quyet_dang_uy", issued_on=date(2024, 1, 20))
+    db.session.commit()
+    assert ops.evaluate_dossier(dossier).results["I.1"].status == "met"
+
+
+def test_removal_keeps_the_record_and_is_audited(app, officer, dossier):
+    row = upload(officer, dossier, PDF)
+    db.session.commit()
+    ops.remove_evidence(officer, dossier, row)
+    db.session.commit()
+    db.session.expire_all()
+    assert row.id not in [e.id for e in dossier.evidence]
+    assert db.session.get(Evidence, row.id).removed_at is not None
+    assert storage.path_of(row.stored_name).exists()
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq.desc()).limit(2)).all()
+    assert actions == ["evidence_removed", "evidence_added"]
+
+
+def test_evidence_cannot_be_added_after_submission(app, officer, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    with pytest.raises(ops.Conflict):
+        upload(officer, dossier, PDF)

@@ -1,0 +1,1 @@
+"""The audit trail: append-only, HMAC-sealed entries, and their verification."""

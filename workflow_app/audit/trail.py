@@ -1,0 +1,184 @@
+"""Append to the audit trail and verify it.
+
+Each entry is sealed with HMAC-SHA256, under AUDIT_KEY (kept outside the database), over its
+canonical content (sorted-key JSON, UTF-8) including the previous entry's seal. Anyone who can
+write to the database can recompute a plain hash chain; without the key they cannot reseal one.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from flask import current_app
+from sqlalchemy import DDL, event, insert, select, update
+
+from ..extensions import db
+from ..models import AuditEntry, AuditHead, User, utcnow
+
+GENESIS = "0" * 64
+SEALED_FIELDS = (
+    "seq", "at", "actor_id", "actor", "role", "dossier_id", "unit_code", "action",
+    "from_state", "to_state", "comment", "details", "prev_seal",
+)
+
+
+def _timestamp(value: datetime) -> str:
+    if value.tzinfo is None:  # SQLite gives back naive UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(fields: dict[str, Any]) -> bytes:
+    content = {name: fields[name] for name in SEALED_FIELDS}
+    content["at"] = _timestamp(content["at"])
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def compute_seal(key: str, fields: dict[str, Any]) -> str:
+    return hmac.new(key.encode("utf-8"), canonical(fields), hashlib.sha256).hexdigest()
+
+
+def _key() -> str:
+    return current_app.config["AUDIT_KEY"]
+
+
+def append(
+    actor: User | None,
+    action: str,
+    *,
+    dossier=None,
+    unit_code: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    comment: str = "",
+    details: dict | None = None,
+) -> dict:
+    """Write one sealed entry in the caller's transaction (never commits); return its fields."""
+    # Taking the head row first makes concurrent appends wait for each other: one chain, no forks.
+    # (Core statements on the tables: the ORM's bulk-update bookkeeping is not needed here.)
+    head_table, entry_table = AuditHead.__table__, AuditEntry.__table__
+    head = db.session.execute(
+        update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + 1)
+        .returning(head_table.c.seq, head_table.c.seal)
+    ).first()
+    if head is None:
+        db.session.execute(insert(head_table).values(id=1, seq=1, seal=GENESIS))
+        seq, prev_seal = 1, GENESIS
+    else:
+        seq, prev_seal = head
+    fields = {
+        "seq": seq,
+        "at": utcnow(),
+        "actor_id": actor.id if actor is not None else None,
+        "actor": actor.username if actor is not None else "system",
+        "role": actor.role if actor is not None else "system",
+        "dossier_id": dossier.id if dossier is not None else None,
+        "unit_code": unit_code if unit_code is not None else (dossier.unit.code if dossier is not None else None),
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "comment": comment or "",
+        "details": json.loads(json.dumps(details or {}, ensure_ascii=False, default=str)),
+        "prev_seal": prev_seal,
+    }
+    seal = compute_seal(_key(), fields)
+    db.session.execute(insert(entry_table).values(**fields, seal=seal))
+    db.session.execute(update(head_table).where(head_table.c.id == 1).values(seal=seal))
+    return fields | {"seal": seal}
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+    head_seq: int = 0
+    head_seal: str = GENESIS
+
+
+def _stream(batch: int = 2000) -> Iterator:
+    """Entries as plain rows in sequence order, a batch at a time: memory stays bounded."""
+    table = AuditEntry.__table__
+    last = 0
+    while True:
+        rows = db.session.execute(select(table).where(table.c.seq > last).order_by(table.c.seq).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def verify(checkpoint: tuple[int, str] | None = None) -> VerifyResult:
+    """Walk the chain; name the first entry that does not check out.
+
+    A checkpoint (seq, seal) kept elsewhere also reveals entries cut from the end.
+    """
+    key = _key()
+    expected_seq, prev_seal, count = 1, GENESIS, 0
+    checkpoint_seen = False
+    for entry in _stream():
+        fields = {name: getattr(entry, name) for name in SEALED_FIELDS}
+        if entry.seq != expected_seq:
+            return VerifyResult(False, count, expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})")
+        if entry.prev_seal != prev_seal:
+            return VerifyResult(False, count, entry.seq, "does not follow the previous entry (removed or reordered)")
+        if not hmac.compare_digest(compute_seal(key, fields), entry.seal):
+            return VerifyResult(False, count, entry.seq, "its content was changed after it was sealed")
+        if checkpoint is not None and entry.seq == checkpoint[0]:
+            if entry.seal != checkpoint[1]:
+                return VerifyResult(False, count, entry.seq, "does not match the checkpoint")
+            checkpoint_seen = True
+        prev_seal, expected_seq, count = entry.seal, entry.seq + 1, count + 1
+    if checkpoint is not None and not checkpoint_seen:
+        return VerifyResult(
+            False, count, count + 1, f"the trail ends at entry {count}, before the checkpoint's entry {checkpoint[0]}"
+        )
+    return VerifyResult(True, count, None, "", count, prev_seal)
+
+
+def head() -> tuple[int, str, datetime | None]:
+    """(seq, seal, time) of the newest entry, to keep elsewhere as a checkpoint."""
+    entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
+    if entry is None:
+        return 0, GENESIS, None
+    return entry.seq, entry.seal, entry.at
+
+
+def parse_checkpoint(text: str) -> tuple[int, str]:
+    """"SEQ:SEAL" as printed by `audit checkpoint`."""
+    seq, _sep, seal = text.strip().partition(":")
+    if not seq.isdigit() or len(seal) != 64:
+        raise ValueError("a checkpoint reads SEQ:SEAL, as printed by `audit checkpoint`")
+    return int(seq), seal
+
+
+# The application never updates or deletes an entry; the database refuses to as well.
+_PG_FUNCTION = DDL(
+    """
+    CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit entries are append-only';
+    END;
+    $$ LANGUAGE plpgsql
+    """
+)
+_PG_TRIGGER = DDL(
+    "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry "
+    "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()"
+)
+_SQLITE_TRIGGERS = [
+    DDL(
+        f"CREATE TRIGGER audit_entry_no_{verb.lower()} BEFORE {verb} ON audit_entry "
+        "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END"
+    )
+    for verb in ("UPDATE", "DELETE")
+]
+event.listen(AuditEntry.__table__, "after_create", _PG_FUNCTION.execute_if(dialect="postgresql"))
+event.listen(AuditEntry.__table__, "after_create", _PG_TRIGGER.execute_if(dialect="postgresql"))
+for _ddl in _SQLITE_TRIGGERS:
+    event.listen(AuditEntry.__table__, "after_create", _ddl.execute_if(dialect="sqlite"))

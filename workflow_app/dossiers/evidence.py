@@ -1,0 +1,103 @@
+"""Evidence files: type checked from content, stored under random names outside any served folder."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+# What each accepted kind of file starts with (or, for office files, what its zip holds).
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", "PDF"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
+    (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
+)
+ZIP_KINDS = (
+    ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "DOCX"),
+    ("xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
+)
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+ACCEPTED = "PDF, JPEG, PNG, DOCX, XLSX, ODT"
+
+
+class FileTooLarge(Exception):
+    pass
+
+
+class UnsupportedFile(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    size: int
+    sha256: str
+    content_type: str
+
+
+def sniff(content: bytes) -> str:
+    """The content type, judged from the bytes themselves (never from the name or the browser)."""
+    for magic, content_type, _label in SIGNATURES:
+        if content.startswith(magic):
+            return content_type
+    if content.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                names = set(archive.namelist())
+                if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE:
+                    return ODT_MIMETYPE.decode()
+                for member, content_type, _label in ZIP_KINDS:
+                    if member in names:
+                        return content_type
+        except (zipfile.BadZipFile, KeyError, OSError):
+            pass
+    raise UnsupportedFile(ACCEPTED)
+
+
+def read_limited(stream: BinaryIO, limit: int) -> bytes:
+    content = stream.read(limit + 1)
+    if len(content) > limit:
+        raise FileTooLarge(limit)
+    return content
+
+
+def upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+def path_of(stored_name: str) -> Path:
+    return upload_dir() / stored_name[:2] / stored_name
+
+
+def store(session: Session, content: bytes) -> StoredFile:
+    """Write the file; if the session's transaction then rolls back, the file is removed."""
+    content_type = sniff(content)
+    stored_name = secrets.token_hex(16)
+    path = path_of(stored_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    with open(partial, "wb") as fh:
+        fh.write(content)
+    os.replace(partial, path)
+    session.info.setdefault("new_files", []).append(path)
+    return StoredFile(stored_name, len(content), hashlib.sha256(content).hexdigest(), content_type)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remove_files_of_rolled_back_uploads(session, _previous_transaction):
+    for path in session.info.pop("new_files", []):
+        Path(path).unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_files_of_committed_uploads(session):
+    session.info.pop("new_files", None)

@@ -1,0 +1,518 @@
+"""Dossier operations shared by the web UI and the API. They check role, scope and state,
+write their audit entry in the caller's transaction, and never commit."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+
+import criteria
+import states
+from criteria import CriteriaSet, Evaluation, Facts
+
+from ..audit import trail
+from ..errors import Conflict, NotFound, OperationError, PermissionDenied, ValidationFailed
+from ..extensions import db
+from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict, utcnow
+from ..roles import Level
+from ..units.operations import get_unit, units_within
+from . import evidence as files
+from .aggregates import DatabaseAggregates
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_COMMENT = 4000
+
+
+class GuardFailed(OperationError):
+    """A transition refused by its guards, with the blockers that refused it."""
+
+    status = 409
+    code = "guard_failed"
+
+    def __init__(self, message: str, blockers: list[states.Blocker]):
+        super().__init__(message)
+        self.blockers = blockers
+
+    def to_dict(self) -> dict:
+        lang = language()
+        return {**super().to_dict(), "blockers": [b.to_dict(lang) for b in self.blockers]}
+
+
+class TooLarge(OperationError):
+    status = 413
+    code = "too_large"
+
+
+def language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
+def today_in_vietnam() -> date:
+    return datetime.now(VIETNAM).date()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def criteria_set_of(dossier: Dossier) -> CriteriaSet:
+    """The set and version the dossier was opened with."""
+    return criteria.default_registry().get(dossier.criteria_set, dossier.criteria_set_version)
+
+
+def facts_of(dossier: Dossier) -> Facts:
+    return Facts(
+        year=dossier.year,
+        values=dossier.values or {},
+        attestations={a.criterion: criteria.Attestation(a.met, a.note) for a in dossier.attestations},
+        documents=tuple(criteria.Document(e.document_type, e.issued_on) for e in dossier.evidence),
+        unit_code=dossier.unit.code,
+        aggregates=DatabaseAggregates() if dossier.level == Level.district.value else None,
+    )
+
+
+def evaluate_dossier(dossier: Dossier) -> Evaluation:
+    return criteria.evaluate(criteria_set_of(dossier), facts_of(dossier))
+
+
+def workflow_of(dossier: Dossier) -> states.Workflow:
+    return states.workflow_for(dossier.level)
+
+
+def can_view(user: User, dossier: Dossier) -> bool:
+    return user.can_see_unit(dossier.unit)
+
+
+def get_dossier(user: User, dossier_id: int) -> Dossier:
+    """The dossier, or NotFound when it does not exist or lies outside the user's scope."""
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or not can_view(user, dossier):
+        raise NotFound(_("No such dossier."))
+    return dossier
+
+
+def visible_unit_ids(user: User) -> list[int]:
+    return [u.id for u in units_within(user.unit)]
+
+
+def verdicts_by_level(dossier: Dossier) -> dict[str, dict[str, states.Verdict]]:
+    levels: dict[str, dict[str, states.Verdict]] = {}
+    for v in dossier.verdicts:
+        levels.setdefault(v.level, {})[v.criterion] = states.Verdict(v.agree, v.comment)
+    return levels
+
+
+def guard_context(dossier: Dossier, evaluation: Evaluation | None = None, **inputs) -> states.GuardContext:
+    return states.GuardContext(
+        evaluation=evaluation or evaluate_dossier(dossier),
+        verdicts=verdicts_by_level(dossier),
+        verified_on=dossier.verified_on,
+        today=today_in_vietnam(),
+        **inputs,
+    )
+
+
+def transitions_for(user: User, dossier: Dossier, evaluation: Evaluation | None = None) -> list[dict]:
+    """The triggers that exist now for this user, whether each would pass, and why not.
+
+    What the user types with the action (a comment, a decision number) is asked for by the
+    form, so only what the dossier itself lacks is listed as blocking.
+    """
+    machine = states.machine_for(dossier.level)
+    ctx = guard_context(dossier, evaluation)
+    result = []
+    for spec in machine.available(dossier.state, user.role):
+        blockers = machine.blockers(dossier.state, spec.trigger, ctx, include_input=False)
+        result.append({"spec": spec, "allowed": not blockers, "blockers": blockers})
+    return result
+
+
+# --- opening ----------------------------------------------------------------------------------
+
+
+def open_dossier(actor: User, *, criteria_set: str, year: Any, unit_code: str | None = None) -> Dossier:
+    """Open a dossier for the actor's own unit (commune police: its commune; district: its district)."""
+    if actor.role not in states.SUBMITTING_ROLE.values():
+        raise PermissionDenied(_("Only commune and district police open dossiers."))
+    unit = actor.unit if not unit_code else get_unit(unit_code)
+    if unit.id != actor.unit_id:
+        raise PermissionDenied(_("You can open dossiers only for your own unit, %(unit)s.", unit=actor.unit.name))
+    try:
+        cset = criteria.default_registry().get(criteria_set or "")
+    except criteria.UnknownCriteriaSet:
+        raise ValidationFailed(_("Choose a criteria set."), field="criteria_set") from None
+    if states.SUBMITTING_ROLE[cset.level] != actor.role:
+        raise ValidationFailed(
+            _("The set “%(set)s” is for units of another level.", set=cset.name.get(language())), field="criteria_set"
+        )
+    if not cset.applies_to_unit_type(unit.type):
+        raise ValidationFailed(
+            _("The set “%(set)s” does not apply to %(unit)s.", set=cset.name.get(language()), unit=unit.name),
+            field="criteria_set",
+        )
+    year = _year(year)
+    if not cset.applies_to_year(year):
+        period = f"{cset.from_year}–{cset.to_year}" if cset.to_year else f"{cset.from_year} →"
+        raise ValidationFailed(
+            _("The set “%(set)s” applies to the years %(period)s.", set=cset.name.get(language()), period=period),
+            field="year",
+        )
+    existing = db.session.execute(
+        select(Dossier.id).where(
+            Dossier.unit_id == unit.id, Dossier.criteria_set == cset.code, Dossier.year == year, Dossier.state != "withdrawn"
+        )
+    ).scalar()
+    if existing:
+        raise Conflict(
+            _("%(unit)s already has a dossier for this set and year (no. %(id)d).", unit=unit.name, id=existing)
+        )
+    dossier = Dossier(
+        unit=unit, criteria_set=cset.code, criteria_set_version=cset.version, level=cset.level,
+        year=year, state=states.COMMUNE_WORKFLOW.initial, version=1, values={}, created_by=actor,
+    )
+    db.session.add(dossier)
+    db.session.flush()
+    trail.append(actor, "dossier_opened", dossier=dossier, to_state=dossier.state,
+                 details={"criteria_set": cset.code, "criteria_set_version": cset.version, "year": year})
+    return dossier
+
+
+def _year(raw: Any) -> int:
+    try:
+        year = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("The year must be a number such as 2024."), field="year") from None
+    if not 2000 <= year <= today_in_vietnam().year + 1:
+        raise ValidationFailed(_("The year %(year)d is not plausible.", year=year), field="year")
+    return year
+
+
+# --- the common checks -------------------------------------------------------------------------
+
+
+def _check_scope(actor: User, dossier: Dossier) -> None:
+    if not can_view(actor, dossier):
+        raise NotFound(_("No such dossier."))
+
+
+def _check_version(dossier: Dossier, version: Any) -> None:
+    if version is None or version == "":
+        return
+    try:
+        seen = int(version)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("The version must be a whole number."), field="version") from None
+    if seen != dossier.version:
+        raise _changed(dossier, seen)
+
+
+def _changed(dossier: Dossier, seen: int) -> Conflict:
+    db.session.refresh(dossier)
+    return Conflict(
+        _(
+            "The dossier changed while you were working on it (you saw version %(seen)d, it is now at version %(now)d, state: %(state)s). Nothing of yours was saved: reload it.",
+            seen=seen, now=dossier.version, state=states.STATE_LABELS[dossier.state].get(language()),
+        )
+    )
+
+
+def _claim(dossier: Dossier, *, new_state: str | None = None, **changes) -> None:
+    """Increment the version if, and only if, the row is still what we read: one row or a conflict.
+
+    This conditional UPDATE is the lock: it works alike on SQLite and PostgreSQL.
+    """
+    seen_version, seen_state = dossier.version, dossier.state
+    now = utcnow()
+    table = Dossier.__table__
+    values = {"version": table.c.version + 1, "updated_at": now, **changes}
+    if new_state is not None:
+        values.update(state=new_state, state_changed_at=now)
+    result = db.session.execute(
+        update(table).where(table.c.id == dossier.id, table.c.version == seen_version, table.c.state == seen_state)
+        .values(**values)
+    )
+    if result.rowcount != 1:
+        raise _changed(dossier, seen_version)
+    db.session.refresh(dossier)
+
+
+def _check_editable(actor: User, dossier: Dossier) -> None:
+    """Data, attestations and evidence: only the submitting role of the dossier's own unit, in draft or returned."""
+    _check_scope(actor, dossier)
+    workflow = workflow_of(dossier)
+    if actor.role != states.SUBMITTING_ROLE[dossier.level] or actor.unit_id != dossier.unit_id:
+        raise PermissionDenied(_("Only the police of %(unit)s may change this dossier.", unit=dossier.unit.name))
+    if dossier.state not in workflow.editable_states:
+        raise Conflict(
+            _("The dossier is “%(state)s”: it can be changed only as a draft or when returned.",
+              state=states.STATE_LABELS[dossier.state].get(language()))
+        )
+
+
+def _criterion(dossier: Dossier, code: str):
+    cset = criteria_set_of(dossier)
+    if not cset.has_criterion(code or ""):
+        raise NotFound(_("The set has no criterion %(code)s.", code=code), field="criterion")
+    return cset.criterion(code)
+
+
+def _text_field(value: Any, field: str, *, required: bool = False, limit: int = MAX_COMMENT) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(_("This must be text."), field=field)
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed(_("This cannot be empty."), field=field)
+    if len(value) > limit:
+        raise ValidationFailed(_("At most %(n)d characters.", n=limit), field=field)
+    return value
+
+
+# --- changing a dossier ------------------------------------------------------------------------
+
+
+def update_data(actor: User, dossier: Dossier, values: Any, *, version: Any = None) -> Dossier:
+    """Change values of the data sheet; unknown fields and bad values are refused together."""
+    _check_editable(actor, dossier)
+    _check_version(dossier, version)
+    if not isinstance(values, dict):
+        raise ValidationFailed(_("The values must be an object of field names and values."), field="values")
+    cset = criteria_set_of(dossier)
+    current = dict(dossier.values or {})
+    clean, errors = criteria.validate_values(cset, values, current)
+    if errors:
+        lang = language()
+        raise ValidationFailed(
+            _("Some values are not valid: nothing was saved."), fields={k: v.get(lang) for k, v in errors.items()}
+        )
+    changes = {k: [current.get(k), v] for k, v in clean.items() if current.get(k) != v}
+    if not changes:
+        return dossier
+    merged = {**current, **clean}
+    _claim(dossier, values={k: v for k, v in merged.items() if v is not None})
+    trail.append(actor, "data_updated", dossier=dossier, details={"changes": changes})
+    return dossier
+
+
+def set_attestation(actor: User, dossier: Dossier, criterion: str, *, met: Any, note: Any = "", version: Any = None) -> Dossier:
+    _check_editable(actor, dossier)
+    _check_version(dossier, version)
+    crit = _criterion(dossier, criterion)
+    if not any(r.kind == "attest" for r in crit.requirements):
+        raise ValidationFailed(_("Criterion %(code)s is not assessed by attestation.", code=crit.code), field="criterion")
+    if not isinstance(met, bool):
+        raise ValidationFailed(_("Say whether the criterion is met (true or false)."), field="met")
+    note = _text_field(note, "note")
+    if not met and not note:
+        raise ValidationFailed(_("Say why the criterion is not met."), field="note")
+    row = next((a for a in dossier.attestations if a.criterion == crit.code), None)
+    if row is None:
+        row = Attestation(dossier=dossier, criterion=crit.code, met=met, note=note, by=actor)
+        db.session.add(row)
+    else:
+        row.met, row.note, row.by, row.at = met, note, actor, utcnow()
+    _claim(dossier)
+    trail.append(actor, "attestation_set", dossier=dossier, comment=note, details={"criterion": crit.code, "met": met})
+    return dossier
+
+
+def record_verdict(actor: User, dossier: Dossier, criterion: str, *, agree: Any, comment: Any = "", version: Any = None) -> Dossier:
+    """A reviewer's verdict on one criterion; only the reviewer whose turn it is."""
+    _check_scope(actor, dossier)
+    level = workflow_of(dossier).reviewer_level(dossier.state)
+    reviewer_role = {states.DISTRICT_LEVEL: "district_officer", states.PV05_LEVEL: "pv05_officer"}.get(level)
+    if level is None or actor.role != reviewer_role:
+        raise PermissionDenied(_("It is not your turn to give verdicts on this dossier."))
+    _check_version(dossier, version)
+    crit = _criterion(dossier, criterion)
+    if not isinstance(agree, bool):
+        raise ValidationFailed(_("Say whether you agree (true or false)."), field="agree")
+    comment = _text_field(comment, "comment")
+    if not agree and not comment:
+        raise ValidationFailed(_("When you disagree, say what must be fixed."), field="comment")
+    row = next((v for v in dossier.verdicts if v.criterion == crit.code and v.level == level), None)
+    if row is None:
+        row = Verdict(dossier=dossier, criterion=crit.code, level=level, agree=agree, comment=comment, by=actor)
+        db.session.add(row)
+    else:
+        row.agree, row.comment, row.by, row.at = agree, comment, actor, utcnow()
+    _claim(dossier)
+    trail.append(actor, "verdict_recorded", dossier=dossier, comment=comment,
+                 details={"criterion": crit.code, "level": level, "agree": agree})
+    return dossier
+
+
+def add_comment(actor: User, dossier: Dossier, text: Any, *, criterion: str | None = None) -> Comment:
+    _check_scope(actor, dossier)
+    if actor.role in ("inspector", "admin"):
+        raise PermissionDenied(_("Your role reads dossiers but does not comment on them."))
+    text = _text_field(text, "text", required=True)
+    code = _criterion(dossier, criterion).code if criterion else None
+    comment = Comment(dossier=dossier, criterion=code, text=text, by=actor)
+    db.session.add(comment)
+    _claim(dossier)
+    trail.append(actor, "comment_added", dossier=dossier, comment=text, details={"criterion": code})
+    return comment
+
+
+def add_evidence(
+    actor: User,
+    dossier: Dossier,
+    stream: BinaryIO | None,
+    filename: str,
+    *,
+    document_type: Any,
+    issued_on: Any = None,
+    criterion: str | None = None,
+    version: Any = None,
+) -> Evidence:
+    """Attach an evidence file, its type checked from its content."""
+    _check_editable(actor, dossier)
+    _check_version(dossier, version)
+    cset = criteria_set_of(dossier)
+    if document_type not in cset.document_types:
+        raise ValidationFailed(_("Choose the type of document."), field="document_type")
+    issued = _issued_on(issued_on)
+    code = _criterion(dossier, criterion).code if criterion else None
+    if stream is None or not filename:
+        raise ValidationFailed(_("Choose a file to upload."), field="file")
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    try:
+        content = files.read_limited(stream, limit)
+    except files.FileTooLarge:
+        raise TooLarge(_("A file may be at most %(mb)d MB.", mb=limit // (1024 * 1024)), field="file") from None
+    if not content:
+        raise ValidationFailed(_("The file is empty."), field="file")
+    try:
+        stored = files.store(db.session, content)
+    except files.UnsupportedFile:
+        raise ValidationFailed(
+            _("Only these kinds of file are accepted: %(kinds)s.", kinds=files.ACCEPTED), field="file"
+        ) from None
+    row = Evidence(
+        dossier=dossier, criterion=code, document_type=document_type, issued_on=issued,
+        filename=_clean_filename(filename), stored_name=stored.stored_name, content_type=stored.content_type,
+        size=stored.size, sha256=stored.sha256, uploaded_by=actor,
+    )
+    db.session.add(row)
+    _claim(dossier)
+    trail.append(actor, "evidence_added", dossier=dossier, details={
+        "evidence_id": row.id, "filename": row.filename, "document_type": document_type,
+        "issued_on": issued.isoformat() if issued else None, "sha256": stored.sha256, "size": stored.size,
+    })
+    return row
+
+
+def _issued_on(raw: Any) -> date | None:
+    if raw in (None, ""):
+        return None
+    try:
+        issued = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise ValidationFailed(_("The issue date must be a date (YYYY-MM-DD)."), field="issued_on") from None
+    if issued > today_in_vietnam():
+        raise ValidationFailed(_("The issue date cannot be in the future."), field="issued_on")
+    return issued
+
+
+def _clean_filename(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    return (name or "tai-lieu")[-255:]
+
+
+def get_evidence(user: User, dossier: Dossier, evidence_id: int) -> Evidence:
+    row = db.session.get(Evidence, evidence_id)
+    if row is None or row.dossier_id != dossier.id or row.removed_at is not None or not can_view(user, dossier):
+        raise NotFound(_("No such evidence file."))
+    return row
+
+
+def remove_evidence(actor: User, dossier: Dossier, row: Evidence, *, version: Any = None) -> None:
+    _check_editable(actor, dossier)
+    _check_version(dossier, version)
+    row.removed_at = utcnow()
+    row.removed_by_id = actor.id
+    _claim(dossier)
+    trail.append(actor, "evidence_removed", dossier=dossier,
+                 details={"evidence_id": row.id, "filename": row.filename, "sha256": row.sha256})
+
+
+# --- transitions -------------------------------------------------------------------------------
+
+
+def fire_transition(
+    actor: User,
+    dossier: Dossier,
+    trigger: str,
+    *,
+    version: Any = None,
+    comment: Any = "",
+    decision_number: Any = "",
+    decision_date: Any = None,
+    authority: Any = "",
+) -> Dossier:
+    """Move the dossier: guards evaluated, state changed and audit written together, or nothing."""
+    _check_scope(actor, dossier)
+    workflow = workflow_of(dossier)
+    try:
+        spec = workflow.transition(trigger)
+    except KeyError:
+        raise NotFound(_("There is no action %(trigger)s.", trigger=trigger), field="trigger") from None
+    if actor.role != spec.role:
+        raise PermissionDenied(_("Your role may not “%(action)s” a dossier.", action=spec.label.get(language())))
+    _check_version(dossier, version)
+    if dossier.state not in spec.sources:
+        raise Conflict(_(
+            "A dossier that is “%(state)s” cannot be “%(action)s”.",
+            state=states.STATE_LABELS[dossier.state].get(language()), action=spec.label.get(language()),
+        ))
+    comment = _text_field(comment, "comment")
+    number = _text_field(decision_number, "decision_number", limit=60)
+    authority = _text_field(authority, "authority", limit=200)
+    when = _decision_date(decision_date)
+    evaluation = evaluate_dossier(dossier)
+    ctx = guard_context(dossier, evaluation, comment=comment, decision_number=number, decision_date=when, authority=authority)
+
+    def on_change(source: str, dest: str, _trigger: str) -> None:
+        changes: dict[str, Any] = {}
+        if spec.needs("decision"):
+            changes.update(decision_number=number, decision_date=when, decision_authority=authority)
+        if spec.needs("revocation"):
+            changes.update(revocation_number=number)
+        if trigger == "verify":
+            changes.update(verified_on=today_in_vietnam())
+        _claim(dossier, new_state=dest, **changes)
+        if spec.clears_verdicts:
+            db.session.execute(delete(Verdict).where(Verdict.dossier_id == dossier.id, Verdict.level == spec.clears_verdicts))
+            db.session.expire(dossier, ["verdicts"])
+        details: dict[str, Any] = {
+            "criteria_set": dossier.criteria_set, "criteria_set_version": dossier.criteria_set_version,
+            "snapshot": evaluation.snapshot(),
+        }
+        if spec.needs("decision") or spec.needs("revocation"):
+            details["decision"] = {"number": number, "date": when.isoformat() if when else None, "authority": authority}
+        trail.append(actor, trigger, dossier=dossier, from_state=source, to_state=dest, comment=comment, details=details)
+
+    try:
+        states.machine_for(dossier.level).fire(dossier.state, trigger, ctx, on_change=on_change)
+    except states.TransitionRefused as refused:
+        raise GuardFailed(
+            _("“%(action)s” is blocked: %(n)d problem(s) to fix first.", action=spec.label.get(language()), n=len(refused.blockers)),
+            refused.blockers,
+        ) from None
+    return dossier
+
+
+def _decision_date(raw: Any) -> date | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
+    except ValueError:
+        raise ValidationFailed(_("The decision date must be a date (YYYY-MM-DD)."), field="decision_date") from None
