@@ -40,7 +40,8 @@ def test_pages_load_nothing_from_outside(client):
 def test_security_headers(client):
     headers = client.get("/login").headers
     csp = headers["Content-Security-Policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "script-src 'self';" in csp and "default-src 'self'" in csp
+    assert "unsafe-eval" not in csp and "http" not in csp
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 

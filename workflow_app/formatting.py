@@ -3,11 +3,54 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from flask import Flask, render_template, request
-from flask_babel import format_datetime
-from flask_babel import gettext as _
+import re
 
+from flask import Flask, render_template, request
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from criteria import Text
+from states import STATE_LABELS
+
+from .audit.labels import action_label
 from .roles import LEVEL_LABELS, ROLE_LABELS, Level, Role
+
+
+def language() -> str:
+    """The language of the current request: "vi" unless the user switched to English."""
+    locale = get_locale()
+    return locale.language if locale is not None else "vi"
+
+
+def tr(text: Text | None) -> str:
+    return "" if text is None else text.get(language())
+
+
+def state_label(state: str) -> str:
+    label = STATE_LABELS.get(state)
+    return label.get(language()) if label else state
+
+
+_ITALIC = re.compile(r"&lt;i&gt;(.*?)&lt;/i&gt;|\*([^*]+)\*", re.S)
+
+
+def official_text(text: str) -> Markup:
+    """A criterion's verbatim wording, safe: only its italics (<i>…</i>, *…*) and line breaks survive."""
+    escaped = str(escape(text))
+    escaped = _ITALIC.sub(lambda m: f"<em>{m.group(1) or m.group(2)}</em>", escaped)
+    return Markup(escaped.replace("\n", "<br>"))
+
+
+def input_value(spec, value) -> str:
+    """A data-sheet value as a person reads it."""
+    if value is None or value == "":
+        return "—"
+    if spec.type == "yes_no":
+        return _("Yes") if value else _("No")
+    if spec.type == "rating":
+        return spec.scale.label(value).get(language())
+    return str(value)
 
 
 def format_date_vn(value: date | datetime | None) -> str:
@@ -43,8 +86,23 @@ def level_label(level: str) -> str:
         return level
 
 
+STATUS_BADGES = {"met": "success", "not_met": "danger", "incomplete": "warning"}
+
+
+def status_label(status: str) -> str:
+    return {"met": _("Met"), "not_met": _("Not met"), "incomplete": _("Incomplete")}.get(status, status)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_date_vn, "date_vn")
+    app.add_template_filter(official_text, "official_text")
+    app.add_template_filter(state_label, "state_label")
+    app.add_template_filter(status_label, "status_label")
+    app.add_template_global(tr, "tr")
+    app.add_template_global(action_label, "action_label")
+    app.add_template_global(input_value, "input_value")
+    app.add_template_global(language, "language")
+    app.add_template_global(STATUS_BADGES, "STATUS_BADGES")
     app.add_template_filter(format_datetime_vn, "datetime_vn")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(level_label, "level_label")

@@ -7,7 +7,6 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
@@ -18,6 +17,7 @@ from criteria import CriteriaSet, Evaluation, Facts
 from ..audit import trail
 from ..errors import Conflict, NotFound, OperationError, PermissionDenied, ValidationFailed
 from ..extensions import db
+from ..formatting import language
 from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict, utcnow
 from ..roles import Level
 from ..units.operations import get_unit, units_within
@@ -46,11 +46,6 @@ class GuardFailed(OperationError):
 class TooLarge(OperationError):
     status = 413
     code = "too_large"
-
-
-def language() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "vi"
 
 
 def today_in_vietnam() -> date:
@@ -200,7 +195,7 @@ def _check_scope(actor: User, dossier: Dossier) -> None:
         raise NotFound(_("No such dossier."))
 
 
-def _check_version(dossier: Dossier, version: Any) -> None:
+def check_version(dossier: Dossier, version: Any) -> None:
     if version is None or version == "":
         return
     try:
@@ -280,7 +275,7 @@ def _text_field(value: Any, field: str, *, required: bool = False, limit: int = 
 def update_data(actor: User, dossier: Dossier, values: Any, *, version: Any = None) -> Dossier:
     """Change values of the data sheet; unknown fields and bad values are refused together."""
     _check_editable(actor, dossier)
-    _check_version(dossier, version)
+    check_version(dossier, version)
     if not isinstance(values, dict):
         raise ValidationFailed(_("The values must be an object of field names and values."), field="values")
     cset = criteria_set_of(dossier)
@@ -302,7 +297,7 @@ def update_data(actor: User, dossier: Dossier, values: Any, *, version: Any = No
 
 def set_attestation(actor: User, dossier: Dossier, criterion: str, *, met: Any, note: Any = "", version: Any = None) -> Dossier:
     _check_editable(actor, dossier)
-    _check_version(dossier, version)
+    check_version(dossier, version)
     crit = _criterion(dossier, criterion)
     if not any(r.kind == "attest" for r in crit.requirements):
         raise ValidationFailed(_("Criterion %(code)s is not assessed by attestation.", code=crit.code), field="criterion")
@@ -329,7 +324,7 @@ def record_verdict(actor: User, dossier: Dossier, criterion: str, *, agree: Any,
     reviewer_role = {states.DISTRICT_LEVEL: "district_officer", states.PV05_LEVEL: "pv05_officer"}.get(level)
     if level is None or actor.role != reviewer_role:
         raise PermissionDenied(_("It is not your turn to give verdicts on this dossier."))
-    _check_version(dossier, version)
+    check_version(dossier, version)
     crit = _criterion(dossier, criterion)
     if not isinstance(agree, bool):
         raise ValidationFailed(_("Say whether you agree (true or false)."), field="agree")
@@ -374,7 +369,7 @@ def add_evidence(
 ) -> Evidence:
     """Attach an evidence file, its type checked from its content."""
     _check_editable(actor, dossier)
-    _check_version(dossier, version)
+    check_version(dossier, version)
     cset = criteria_set_of(dossier)
     if document_type not in cset.document_types:
         raise ValidationFailed(_("Choose the type of document."), field="document_type")
@@ -435,7 +430,7 @@ def get_evidence(user: User, dossier: Dossier, evidence_id: int) -> Evidence:
 
 def remove_evidence(actor: User, dossier: Dossier, row: Evidence, *, version: Any = None) -> None:
     _check_editable(actor, dossier)
-    _check_version(dossier, version)
+    check_version(dossier, version)
     row.removed_at = utcnow()
     row.removed_by_id = actor.id
     _claim(dossier)
@@ -466,7 +461,7 @@ def fire_transition(
         raise NotFound(_("There is no action %(trigger)s.", trigger=trigger), field="trigger") from None
     if actor.role != spec.role:
         raise PermissionDenied(_("Your role may not “%(action)s” a dossier.", action=spec.label.get(language())))
-    _check_version(dossier, version)
+    check_version(dossier, version)
     if dossier.state not in spec.sources:
         raise Conflict(_(
             "A dossier that is “%(state)s” cannot be “%(action)s”.",

@@ -1,0 +1,51 @@
+"""Web forms of the dossier pages. Values are checked by the operations (one set of rules for
+the UI and the API); the forms bring CSRF protection and keep what was typed."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+# Officers type dates as dd/mm/yyyy; ISO dates (from scripts or date pickers) are read too.
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+
+class OpenDossierForm(FlaskForm):
+    criteria_set = SelectField(_l("Criteria set"), choices=[], validate_choice=False, validators=[DataRequired()])
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+
+
+class VersionedForm(FlaskForm):
+    """Every change sends the version the user saw: a stale one is refused, nothing is lost."""
+
+    version = HiddenField()
+
+
+class EvidenceForm(VersionedForm):
+    file = FileField(_l("File"))
+    document_type = SelectField(_l("Document type"), choices=[], validate_choice=False)
+    issued_on = DateField(_l("Issue date"), format=DATE_FORMATS, validators=[Optional()])
+    criterion = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=4000)])
+    criterion = HiddenField()
+
+
+class TransitionForm(VersionedForm):
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000)])
+    decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=60)])
+    decision_date = DateField(_l("Decision date"), format=DATE_FORMATS, validators=[Optional()])
+    authority = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
+
+
+class ListFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Unit"), validators=[Optional(), Length(max=80)])
+    criteria_set = SelectField(_l("Criteria set"), choices=[], validate_choice=False, validators=[Optional()])
+    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100)])
+    state = SelectField(_l("State"), choices=[], validate_choice=False, validators=[Optional()])
