@@ -163,3 +163,10 @@ def evaluate(cset: CriteriaSet, facts: Facts) -> Evaluation:
     ctx = Context(cset, facts)
     results = {c.code: ctx.result_of(c.code) for c in cset.criteria}
     return Evaluation(cset.code, cset.version, results)
+
+
+def check_requirements(cset: CriteriaSet, code: str, facts: Facts, kind: str) -> list[RequirementResult]:
+    """Check only the requirements of one kind of a criterion (e.g. a district's aggregates)."""
+    ctx = Context(cset, facts)
+    ctx.criterion = cset.criterion(code)
+    return [req.check(ctx) for req in ctx.criterion.requirements if req.kind == kind]

@@ -57,18 +57,21 @@ def create_app(config: dict | None = None) -> Flask:
         return db.session.get(User, int(user_id))
 
     from . import formatting
-    from .audit import trail  # noqa: F401  (registers the append-only triggers with the schema)
     from .admin import bp as admin_bp
+    from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .cli import register_cli
     from .dossiers import bp as dossiers_bp
     from .main import bp as main_bp
+    from .reports import bp as reports_bp
 
     formatting.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(reports_bp)
     register_cli(app)
 
     @app.after_request

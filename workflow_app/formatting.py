@@ -13,7 +13,6 @@ from markupsafe import Markup, escape
 from criteria import Text
 from states import STATE_LABELS
 
-from .audit.labels import action_label
 from .roles import LEVEL_LABELS, ROLE_LABELS, Level, Role
 
 
@@ -72,6 +71,11 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def days_since(value: datetime) -> int:
+    """Whole days from `value` (stored in UTC) until now: how long a dossier has waited."""
+    return (datetime.now(timezone.utc) - _aware(value)).days
+
+
 def role_label(role: str) -> str:
     try:
         return str(ROLE_LABELS[Role(role)])
@@ -94,11 +98,14 @@ def status_label(status: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from .audit.labels import action_label
+
     app.add_template_filter(format_date_vn, "date_vn")
     app.add_template_filter(official_text, "official_text")
     app.add_template_filter(state_label, "state_label")
     app.add_template_filter(status_label, "status_label")
     app.add_template_global(tr, "tr")
+    app.add_template_global(days_since, "days_since")
     app.add_template_global(action_label, "action_label")
     app.add_template_global(input_value, "input_value")
     app.add_template_global(language, "language")

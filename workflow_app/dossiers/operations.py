@@ -511,3 +511,31 @@ def _decision_date(raw: Any) -> date | None:
         return raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
     except ValueError:
         raise ValidationFailed(_("The decision date must be a date (YYYY-MM-DD)."), field="decision_date") from None
+
+
+# --- what waits for whom -----------------------------------------------------------------------
+
+
+def inbox_for(user: User) -> dict[str, list[Dossier]]:
+    """What waits for the user, and what the user sent that is still with others; oldest first."""
+    scope = Dossier.unit_id.in_(visible_unit_ids(user))
+    own = Dossier.unit_id == user.unit_id
+    if user.role == "commune_officer":
+        waiting = own & Dossier.state.in_(["draft", "returned"])
+        sent = own & Dossier.state.in_(["commune_submitted", "district_reviewed", "pv05_verified"])
+    elif user.role == "district_officer":
+        waiting = scope & (((Dossier.level == "commune") & (Dossier.state == "commune_submitted"))
+                           | (own & Dossier.state.in_(["draft", "returned"])))
+        sent = scope & Dossier.state.in_(["district_reviewed", "pv05_verified"])
+    elif user.role == "pv05_officer":
+        waiting = scope & Dossier.state.in_(["district_reviewed", "pv05_verified"])
+        sent = None
+    else:
+        return {"waiting": [], "sent": []}
+
+    def fetch(condition):
+        if condition is None:
+            return []
+        return list(db.session.scalars(select(Dossier).where(condition).order_by(Dossier.state_changed_at, Dossier.id)))
+
+    return {"waiting": fetch(waiting), "sent": fetch(sent)}

@@ -1,5 +1,3 @@
-from datetime import datetime, timezone
-
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -306,10 +304,3 @@ def fire(dossier_id: int, trigger: str):
     flash(_("Done: %(action)s. The dossier is now “%(state)s”.", action=label,
             state=states.STATE_LABELS[dossier.state].get(ops.language())), "success")
     return _back(dossier)
-
-
-def days_waiting(dossier: Dossier) -> int:
-    changed = dossier.state_changed_at
-    if changed.tzinfo is None:
-        changed = changed.replace(tzinfo=timezone.utc)
-    return (datetime.now(timezone.utc) - changed).days

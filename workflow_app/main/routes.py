@@ -3,19 +3,15 @@ from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next
-from ..roles import Level
-from ..units.operations import units_within
+from ..dossiers.operations import inbox_for
 from . import bp
 
 
 @bp.route("/")
 @login_required
 def index():
-    unit = current_user.unit
-    communes = units_within(unit, Level.commune) if unit.level != Level.commune.value else []
-    districts = units_within(unit, Level.district) if unit.level == Level.province.value else []
     return render_template(
-        f"main/home_{current_user.role}.html", unit=unit, communes=communes, districts=districts
+        f"main/home_{current_user.role}.html", unit=current_user.unit, inbox=inbox_for(current_user)
     )
 
 

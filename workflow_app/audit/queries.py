@@ -1,0 +1,61 @@
+"""Filtering the trail for the inspectors' page, its exports and the API."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..models import AuditEntry, Unit, User
+from ..units.operations import search_key, units_within
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass
+class AuditFilter:
+    unit: str = ""  # a unit code, or words of its name
+    dossier_id: int | None = None
+    actor: str = ""
+    action: str = ""
+    since: date | None = None  # Vietnamese calendar days, both ends included
+    until: date | None = None
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=VIETNAM)
+
+
+def visible_codes(user: User) -> list[str]:
+    return [u.code for u in units_within(user.unit)]
+
+
+def audit_query(user: User, f: AuditFilter):
+    """Entries within the user's scope matching the filter, newest first."""
+    codes = visible_codes(user)
+    query = select(AuditEntry).where(AuditEntry.unit_code.in_(codes))
+    if f.unit:
+        wanted = f.unit.strip()
+        matching = [u.code for u in units_within(user.unit) if u.code == wanted or search_key(wanted) in u.search_name]
+        query = query.where(AuditEntry.unit_code.in_(matching))
+    if f.dossier_id:
+        query = query.where(AuditEntry.dossier_id == f.dossier_id)
+    if f.actor:
+        query = query.where(AuditEntry.actor == f.actor.strip().lower())
+    if f.action:
+        query = query.where(AuditEntry.action == f.action)
+    if f.since:
+        query = query.where(AuditEntry.at >= _start_of(f.since))
+    if f.until:
+        query = query.where(AuditEntry.at < _start_of(f.until + timedelta(days=1)))
+    return query.order_by(AuditEntry.seq.desc())
+
+
+def unit_names(codes) -> dict[str, str]:
+    from ..extensions import db
+
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())

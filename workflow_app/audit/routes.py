@@ -1,0 +1,108 @@
+import csv
+import io
+from functools import wraps
+
+from flask import Response, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from openpyxl import Workbook
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import NumberRange, Optional
+
+from ..extensions import db
+from ..formatting import format_datetime_vn, role_label, state_label
+from . import bp, trail
+from .labels import action_label, actor_names, all_actions
+from .queries import AuditFilter, audit_query, unit_names
+
+PER_PAGE = 50
+READERS = ("inspector", "pv05_officer", "admin")
+EXPORT_LIMIT = 100_000
+
+
+def readers_only(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role not in READERS:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    unit = StringField(_l("Unit"), validators=[Optional()])
+    dossier = IntegerField(_l("Dossier no."), validators=[Optional(), NumberRange(min=1)])
+    actor = StringField(_l("User"), validators=[Optional()])
+    action = SelectField(_l("Action"), choices=[], validate_choice=False, validators=[Optional()])
+    since = DateField(_l("From"), format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()])
+    until = DateField(_l("To"), format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()])
+
+
+def _filter_form() -> tuple[AuditFilterForm, AuditFilter]:
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", "—")] + [(a, action_label(a)) for a in all_actions()]
+    if not form.validate():
+        return form, AuditFilter()
+    return form, AuditFilter(unit=form.unit.data or "", dossier_id=form.dossier.data, actor=form.actor.data or "",
+                             action=form.action.data or "", since=form.since.data, until=form.until.data)
+
+
+@bp.route("/")
+@readers_only
+def index():
+    form, f = _filter_form()
+    page = db.paginate(audit_query(current_user, f), per_page=PER_PAGE, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("audit/index.html", form=form, page=page, args=args, names=actor_names(page.items),
+                           units=unit_names(e.unit_code for e in page.items)), (400 if form.errors else 200)
+
+
+def _rows(f: AuditFilter):
+    entries = db.session.scalars(audit_query(current_user, f).limit(EXPORT_LIMIT)).all()
+    names, units = actor_names(entries), unit_names(e.unit_code for e in entries)
+    yield ["seq", "thoi_gian", "nguoi_thuc_hien", "ho_ten", "vai_tro", "ho_so", "ma_don_vi", "don_vi", "thao_tac",
+           "tu_trang_thai", "den_trang_thai", "nhan_xet", "seal"]
+    for e in entries:
+        yield [e.seq, format_datetime_vn(e.at), e.actor, names.get(e.actor_id, ""), role_label(e.role), e.dossier_id or "",
+               e.unit_code or "", units.get(e.unit_code, ""), action_label(e.action),
+               state_label(e.from_state) if e.from_state else "", state_label(e.to_state) if e.to_state else "",
+               e.comment, e.seal]
+
+
+@bp.route("/export.csv")
+@readers_only
+def export_csv():
+    _form, f = _filter_form()
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # lets Excel read the Vietnamese text as UTF-8
+    csv.writer(buffer).writerows(_rows(f))
+    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=nhat-ky-kiem-tra.csv"})
+
+
+@bp.route("/export.xlsx")
+@readers_only
+def export_xlsx():
+    _form, f = _filter_form()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Nhat ky")
+    for row in _rows(f):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(buffer.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": "attachment; filename=nhat-ky-kiem-tra.xlsx"})
+
+
+@bp.route("/verify")
+@readers_only
+def verify():
+    result = trail.verify()
+    seq, seal, at = trail.head()
+    return render_template("audit/verify.html", result=result, head_seq=seq, head_seal=seal, head_at=at)
