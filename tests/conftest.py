@@ -231,3 +231,13 @@ def make_dossier(app):
         return build_dossier(unit_code, set_code, state, year=year, creator=creator, values=values)
 
     return factory
+
+
+# One user per role around Xã Mỹ Cẩm (29269), in Huyện Càng Long (844).
+ROLE_UNITS = {"commune_officer": "29269", "district_officer": "844", "pv05_officer": "84", "inspector": "84",
+              "admin": "84"}
+
+
+@pytest.fixture
+def people(make_user):
+    return {role: make_user(role, unit) for role, unit in ROLE_UNITS.items()}

@@ -6,8 +6,8 @@ from .conftest import TEST_PASSWORD
 
 HOME_HEADINGS = {
     "commune_officer": ("29464", "Công an xã"),
-    "district_officer": ("844", "Các xã của huyện (14)"),
-    "pv05_officer": ("84", "Các huyện của tỉnh (9)"),
+    "district_officer": ("844", "Đang chờ bạn xử lý (0)"),
+    "pv05_officer": ("84", "Đang chờ bạn xử lý (0)"),
     "inspector": ("84", "nhật ký kiểm tra"),
     "admin": ("84", "Quản lý người dùng"),
 }

@@ -13,15 +13,8 @@ from workflow_app.models import AuditEntry, Dossier, Unit, Verdict
 from .test_states import ALL_STATES, ALL_TRIGGERS, COMMUNE, COMMUNE_ROLES, DISTRICT, DISTRICT_ROLES
 
 COMMUNE_CODE, DISTRICT_CODE = "29269", "844"  # Xã Mỹ Cẩm, in Huyện Càng Long
-ROLE_UNITS = {"commune_officer": COMMUNE_CODE, "district_officer": DISTRICT_CODE, "pv05_officer": "84",
-              "inspector": "84", "admin": "84"}
 TABLES = {"commune": (COMMUNE, COMMUNE_ROLES, "xa-ntm-19.2", COMMUNE_CODE),
           "district": (DISTRICT, DISTRICT_ROLES, "huyen-ntm-9.4", DISTRICT_CODE)}
-
-
-@pytest.fixture
-def people(make_user):
-    return {role: make_user(role, unit) for role, unit in ROLE_UNITS.items()}
 
 
 def audit_count() -> int:

@@ -1,0 +1,275 @@
+"""The pages, per role: what each sees, what each may do, and that refusals keep what was typed."""
+import csv
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, text
+
+from workflow_app.extensions import db
+from workflow_app.models import AuditEntry, Dossier
+
+from .conftest import TEST_PASSWORD
+from .files import PDF
+
+COMMUNE = "29269"
+
+
+@pytest.fixture
+def as_user(client):
+    def sign_in(user):
+        client.post("/logout")
+        response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+        assert response.status_code == 302
+        return client
+
+    return sign_in
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_dossier_list_shows_only_the_users_scope(people, make_user, make_dossier, as_user):
+    mine = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    other = make_dossier("29464", "xa-ntm-19.2", "draft")  # in Huyện Trà Cú
+    html = page(as_user(people["commune_officer"]).get("/dossiers/"))
+    assert f'/dossiers/{mine.id}"' in html and f'/dossiers/{other.id}"' not in html
+    html = page(as_user(people["inspector"]).get("/dossiers/"))
+    assert f'/dossiers/{mine.id}"' in html and f'/dossiers/{other.id}"' in html
+
+
+def test_dossier_search_ignores_accents_and_filters(people, make_dossier, as_user):
+    cam = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")  # Xã Mỹ Cẩm
+    other = make_dossier("29272", "xa-ntm-19.2", "recognized")
+    client = as_user(people["pv05_officer"])
+    html = page(client.get("/dossiers/?q=my+cam"))
+    assert f'/dossiers/{cam.id}"' in html and f'/dossiers/{other.id}"' not in html
+    html = page(client.get("/dossiers/?state=recognized"))
+    assert f'/dossiers/{other.id}"' in html and f'/dossiers/{cam.id}"' not in html
+    assert client.get("/dossiers/?year=abc").status_code == 200  # a bad filter is ignored, not a crash
+
+
+def test_open_a_dossier_from_the_form(people, as_user):
+    client = as_user(people["commune_officer"])
+    assert "xa-ntm-19.2" in page(client.get("/dossiers/new"))
+    response = client.post("/dossiers/new", data={"criteria_set": "xa-ntm-19.2", "year": "2024"})
+    assert response.status_code == 302
+    dossier = db.session.scalars(select(Dossier)).one()
+    assert response.headers["Location"] == f"/dossiers/{dossier.id}"
+
+
+def test_open_form_refusal_is_shown_next_to_the_field(people, as_user):
+    client = as_user(people["commune_officer"])
+    response = client.post("/dossiers/new", data={"criteria_set": "xa-ntm-19.2", "year": "2026"})
+    html = page(response)
+    assert response.status_code == 400
+    assert "áp dụng cho các năm 2021–2025" in html and 'value="2026"' in html
+
+
+def test_reviewers_cannot_open_dossiers(people, as_user):
+    assert as_user(people["pv05_officer"]).get("/dossiers/new").status_code == 403
+
+
+@pytest.mark.parametrize("role, visible", [("commune_officer", True), ("district_officer", True), ("pv05_officer", True),
+                                           ("inspector", True)])
+def test_dossier_page_per_role(people, make_dossier, as_user, role, visible):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    response = as_user(people[role]).get(f"/dossiers/{dossier.id}")
+    html = page(response)
+    assert response.status_code == 200
+    assert "Hàng năm (quý I), Công an xã tham mưu Đảng ủy xã có nghị quyết" in html  # the official text
+    assert "stateDiagram-v2" in html and "Xã đã gửi" in html
+    assert ('data-trigger="approve"' in html) == (role == "district_officer")
+    assert ('id="verdicts-form"' in html) == (role == "district_officer")
+    assert 'id="sheet-form"' not in html  # nobody edits a submitted dossier
+
+
+def test_dossier_outside_scope_is_404(make_user, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    stranger = make_user("commune_officer", "29464")
+    assert as_user(stranger).get(f"/dossiers/{dossier.id}").status_code == 404
+
+
+def test_commune_saves_figures(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    client = as_user(people["commune_officer"])
+    html = page(client.get(f"/dossiers/{dossier.id}"))
+    assert 'id="sheet-form"' in html and 'form="sheet-form"' in html
+    response = client.post(f"/dossiers/{dossier.id}/sheet", data={
+        "version": dossier.version, "social_order_crimes_prev": "40", "social_order_crimes": "39",
+        "attest__I.4": "no", "attest_note__I.4": "Chưa rà soát hết"})
+    assert response.status_code == 302
+    db.session.refresh(dossier)
+    assert dossier.values["social_order_crimes"] == 39
+    html = page(client.get(f"/dossiers/{dossier.id}"))
+    assert "40 → 39 (giảm 2,5%), yêu cầu giảm ít nhất 5%" in html
+    assert 'data-testid="status-I.4">Chưa đạt' in html
+
+
+def test_bad_figures_are_refused_next_to_the_field_and_kept(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    client = as_user(people["commune_officer"])
+    response = client.post(f"/dossiers/{dossier.id}/sheet", data={
+        "version": dossier.version, "cadres_disciplined": "-3", "self_managed_models": "hai"})
+    html = page(response)
+    assert response.status_code == 422
+    assert "không được âm" in html and "phải là số nguyên" in html
+    assert 'value="-3"' in html and 'value="hai"' in html
+    db.session.refresh(dossier)
+    assert dossier.values["cadres_disciplined"] == 0
+
+
+def test_stale_form_is_a_conflict_that_loses_nothing(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    client = as_user(people["commune_officer"])
+    stale = dossier.version
+    client.post(f"/dossiers/{dossier.id}/sheet", data={"version": stale, "innovations": "1", "cadres_disciplined": "1"})
+    response = client.post(f"/dossiers/{dossier.id}/sheet", data={"version": stale, "cadres_disciplined": "7"})
+    html = page(response)
+    assert response.status_code == 409
+    assert "Hồ sơ đã được thay đổi trong lúc bạn làm việc" in html
+    assert 'value="7"' in html
+
+
+def test_refused_submit_lists_blockers(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft", values={"forum_held": False})
+    client = as_user(people["commune_officer"])
+    html = page(client.get(f"/dossiers/{dossier.id}"))
+    assert 'data-trigger="submit" disabled' in html
+    assert 'href="#c-I.8">I.8</a>' in html
+    response = client.post(f"/dossiers/{dossier.id}/transitions/submit", data={"version": dossier.version})
+    assert response.status_code == 409
+    assert 'data-testid="refusal"' in page(response)
+
+
+def test_district_returns_with_a_comment_the_commune_sees(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    client = as_user(people["district_officer"])
+    response = client.post(f"/dossiers/{dossier.id}/verdicts", data={
+        "version": dossier.version, "verdict__I.6": "disagree", "verdict_comment__I.6": ""})
+    assert response.status_code == 422 and "hãy ghi rõ cần sửa gì" in page(response)
+    client.post(f"/dossiers/{dossier.id}/verdicts", data={
+        "version": dossier.version, "verdict__I.6": "disagree", "verdict_comment__I.6": "Thiếu quyết định công nhận"})
+    db.session.refresh(dossier)
+    response = client.post(f"/dossiers/{dossier.id}/transitions/return_to_commune", data={"version": dossier.version, "comment": ""})
+    assert response.status_code == 409 and "Cần nhập nhận xét" in page(response)
+    response = client.post(f"/dossiers/{dossier.id}/transitions/return_to_commune",
+                           data={"version": dossier.version, "comment": "Bổ sung theo ý kiến tiêu chí I.6"})
+    assert response.status_code == 302
+    html = page(as_user(people["commune_officer"]).get(f"/dossiers/{dossier.id}"))
+    assert "Thiếu quyết định công nhận" in html and "Bổ sung theo ý kiến tiêu chí I.6" in html
+    assert 'id="sheet-form"' in html  # returned: the commune may edit again
+
+
+def test_recognition_form_keeps_typed_values_when_refused(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "pv05_verified")
+    client = as_user(people["pv05_officer"])
+    response = client.post(f"/dossiers/{dossier.id}/transitions/recognize", data={
+        "version": dossier.version, "decision_number": "99/QĐ-CAT", "decision_date": "", "authority": ""})
+    html = page(response)
+    assert response.status_code == 409
+    assert 'value="99/QĐ-CAT"' in html and "Cần nhập ngày quyết định" in html
+    response = client.post(f"/dossiers/{dossier.id}/transitions/recognize", data={
+        "version": dossier.version, "decision_number": "99/QĐ-CAT", "decision_date": "31/02/2025", "authority": "CAT"})
+    assert response.status_code == 422 and 'value="31/02/2025"' in page(response)
+
+
+def test_evidence_upload_download_and_removal(people, make_dossier, as_user, app):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    client = as_user(people["commune_officer"])
+    response = client.post(f"/dossiers/{dossier.id}/evidence", data={
+        "version": dossier.version, "document_type": "ke_hoach_nam_tinh_hinh", "issued_on": "10/02/2024",
+        "criterion": "I.2", "file": (io.BytesIO(PDF), "Kế hoạch 12.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    row = next(e for e in dossier.evidence if e.filename == "Kế hoạch 12.pdf")
+    download = as_user(people["inspector"]).get(f"/dossiers/{dossier.id}/evidence/{row.id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    client = as_user(people["commune_officer"])
+    db.session.refresh(dossier)
+    bad = client.post(f"/dossiers/{dossier.id}/evidence", data={
+        "version": dossier.version, "document_type": "ke_hoach_nam_tinh_hinh", "issued_on": "10/02/2024",
+        "criterion": "I.2", "file": (io.BytesIO(b"MZ\x90\x00"), "virus.pdf")}, content_type="multipart/form-data")
+    assert bad.status_code == 422 and "PDF, JPEG, PNG, DOCX, XLSX, ODT" in page(bad)
+    removed = client.post(f"/dossiers/{dossier.id}/evidence/{row.id}/remove", data={"version": dossier.version})
+    assert removed.status_code == 302
+    assert client.get(f"/dossiers/{dossier.id}/evidence/{row.id}").status_code == 404
+
+
+def test_upload_over_the_limit_is_refused_cleanly(people, make_dossier, as_user, app):
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    client = as_user(people["commune_officer"])
+    response = client.post(f"/dossiers/{dossier.id}/evidence", data={
+        "version": dossier.version, "document_type": "ke_hoach_nam_tinh_hinh",
+        "file": (io.BytesIO(PDF + b"0" * 4096), "lon.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 413 and "Tệp quá lớn" in page(response)
+
+
+@pytest.mark.parametrize("role, waiting, sent", [
+    ("commune_officer", ["draft", "returned"], ["commune_submitted", "district_reviewed"]),
+    ("district_officer", ["commune_submitted"], ["district_reviewed"]),
+    ("pv05_officer", ["district_reviewed"], []),
+])
+def test_inbox_shows_what_waits_for_each_role(people, make_dossier, as_user, role, waiting, sent):
+    made = {state: make_dossier(COMMUNE, "xa-ntm-19.2", state, year=year)
+            for year, state in enumerate(("draft", "returned", "commune_submitted", "district_reviewed"), start=2021)}
+    html = page(as_user(people[role]).get("/"))
+    waiting_html, _sep, sent_html = html.partition('data-testid="sent"')
+    for state, dossier in made.items():
+        link = f"/dossiers/{dossier.id}\""
+        assert (link in waiting_html) == (state in waiting), state
+        assert (link in sent_html) == (state in sent), state
+
+
+def test_audit_page_filters_exports_and_verifies(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    client = as_user(people["commune_officer"])
+    client.post(f"/dossiers/{dossier.id}/transitions/submit", data={"version": dossier.version})
+    assert client.get("/audit/").status_code == 403
+    client = as_user(people["inspector"])
+    html = page(client.get("/audit/?action=submit"))
+    assert "Gửi Công an huyện" in html and "Dự thảo → Xã đã gửi" in html
+    assert "Tạo người dùng" not in html.split('data-testid="audit-table"')[1]
+    exported = client.get("/audit/export.csv?action=submit")
+    assert exported.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][0] == "seq" and len(rows) == 2 and rows[1][8] == "Gửi Công an huyện"
+    book = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data))
+    assert book.active.max_row == 1 + db.session.query(AuditEntry).count()
+    assert "Nhật ký toàn vẹn" in page(client.get("/audit/verify"))
+
+
+def test_audit_verify_page_names_a_tampered_entry(people, as_user):
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER USER"))
+        db.session.execute(text("UPDATE audit_entry SET comment = 'sửa' WHERE seq = 2"))
+        db.session.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER USER"))
+    else:
+        db.session.execute(text("DROP TRIGGER audit_entry_no_update"))
+        db.session.execute(text("UPDATE audit_entry SET comment = 'sửa' WHERE seq = 2"))
+    db.session.commit()
+    html = page(as_user(people["inspector"]).get("/audit/verify"))
+    assert "bản ghi số 2 không khớp" in html
+
+
+def test_dashboard(people, make_dossier, as_user):
+    make_dossier(COMMUNE, "xa-ntm-19.2", "recognized", year=2024)
+    client = as_user(people["pv05_officer"])
+    html = page(client.get("/reports/dashboard?year=2024"))
+    assert "Huyện Càng Long" in html and 'data-testid="chart"' in html
+    assert re.search(r"1/13<br>", html)  # one of Càng Long's 13 xã recognized
+    book = load_workbook(io.BytesIO(client.get("/reports/dashboard.xlsx?year=2024").data))
+    assert book.active.max_row == 10  # header and the 9 districts
+    assert as_user(people["commune_officer"]).get("/reports/dashboard").status_code == 403
+
+
+def test_english_dossier_page(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft", values={"social_order_crimes": 39, "social_order_crimes_prev": 40})
+    client = as_user(people["commune_officer"])
+    client.get("/lang/en")
+    html = page(client.get(f"/dossiers/{dossier.id}"))
+    assert "Crimes against social order: 40 → 39 (down 2.5%)" in html and "What you can do now" in html
+    assert "Hàng năm (quý I), Công an xã" in html  # the official text stays in Vietnamese
