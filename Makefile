@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo1234
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test translations messages clean
+.PHONY: install run test translations messages screenshots clean
 
 install: $(STAMP) translations
 
@@ -37,3 +37,7 @@ clean:
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F workflow_app/babel.cfg -k _l -k lazy_gettext -o workflow_app/translations/messages.pot .
 	$(BIN)/pybabel update -i workflow_app/translations/messages.pot -d workflow_app/translations --no-fuzzy-matching
+
+# Play the whole process in chromium and keep a screenshot of each main page for the docs.
+screenshots: install
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py

@@ -1,0 +1,246 @@
+"""The whole process in a real browser (Debian's chromium), as four officers would play it.
+
+commune submits → district returns with a comment → commune fixes and resubmits → district
+approves → PV05 verifies and records recognition → the inspector finds it all in the trail.
+Screenshots go to SCREENSHOT_DIR (docs/screenshots with `make screenshots`).
+"""
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from criteria.samples import passing_facts
+from workflow_app import create_app
+from workflow_app.demo import seed_demo
+from workflow_app.dossiers import operations as ops
+from workflow_app.extensions import db
+
+from .conftest import REQUIRE_ALL, _missing, base_config
+from .files import PDF
+
+pytestmark = pytest.mark.browser
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+PASSWORD = "demo-mat-khau"
+YEAR = 2024
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    config = base_config(f"sqlite:///{root / 'browser.sqlite3'}", root / "uploads")
+    config["WTF_CSRF_ENABLED"] = True  # a real browser sends real CSRF tokens
+    config["TESTING"] = False
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        seed_demo(PASSWORD)
+        db.session.commit()
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _missing("chromium", f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Officer:
+    """One person at one browser: signs in, clicks, types, and takes screenshots."""
+
+    def __init__(self, browser, base, shots, username):
+        self.context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.page.on("dialog", lambda dialog: dialog.accept())
+        self.errors = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.base, self.shots = base, shots
+        self.page.goto(f"{base}/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        self.submit("#submit")
+        assert self.page.url == f"{base}/", self.page.url
+
+    def go(self, path):
+        self.page.goto(self.base + path)
+        if self.page.locator(".mermaid").count():
+            self.page.wait_for_selector("[data-testid=diagram] svg")  # drawn after load: wait for the layout
+
+    def submit(self, selector):
+        with self.page.expect_navigation():
+            self.page.click(selector)
+
+    def shot(self, name, full_page=False):
+        self.page.wait_for_timeout(300)
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
+
+    def state(self):
+        """The dossier's state, from the badge in the page heading."""
+        return self.page.get_attribute("[data-state]", "data-state")
+
+    def text(self, selector="body"):
+        return self.page.inner_text(selector)
+
+    def close(self):
+        assert self.errors == [], self.errors
+        self.context.close()
+
+
+def test_the_whole_process(server, browser, shots, tmp_path):
+    app, base = server
+    evidence = tmp_path / "tai-lieu.pdf"
+    evidence.write_bytes(PDF)
+
+    # 1. Commune police of Xã Mỹ Cẩm open their dossier and fill it in.
+    xa = Officer(browser, base, shots, "xa29269")
+    xa.shot("01-trang-chu-cong-an-xa")
+    xa.go("/dossiers/new")
+    xa.page.select_option("#criteria_set", "xa-ntm-19.2")
+    xa.page.fill("#year", str(YEAR))
+    xa.submit("button[type=submit].btn-primary")
+    dossier_path = re.sub(r"^https?://[^/]+", "", xa.page.url).split("#")[0]
+    assert re.fullmatch(r"/dossiers/\d+", dossier_path)
+    with app.app_context():
+        cset = ops.criteria_set_of(db.session.get(ops.Dossier, int(dossier_path.rsplit("/", 1)[1])))
+    facts = passing_facts(cset, YEAR)
+    facts.values["is_key_complex_area"] = False  # no transformation plan needed
+    for criterion, doc_type in (("I.1", "nghi_quyet_dang_uy"), ("I.1", "ke_hoach_ubnd"), ("I.2", "ke_hoach_nam_tinh_hinh"),
+                                ("I.6", "ke_hoach_phong_trao"), ("I.6", "qd_an_toan_antt")):
+        card = xa.page.locator(f'[id="c-{criterion}"]')
+        card.locator("select[name=document_type]").select_option(doc_type)
+        card.locator("input[name=issued_on]").fill(f"15/02/{YEAR}")
+        card.locator("input[type=file]").set_input_files(str(evidence))
+        with xa.page.expect_navigation():
+            card.locator("button:has-text('Đính kèm')").click()
+        assert "Đã đính kèm tệp." in xa.text()
+    for name, value in facts.values.items():
+        field = xa.page.locator(f'[name="{name}"][form="sheet-form"]')
+        if cset.inputs[name].type in ("yes_no", "rating"):
+            field.select_option("yes" if value is True else "no" if value is False else value)
+        else:
+            field.fill(str(value))
+    for code in facts.attestations:
+        xa.page.check(f'input[name="attest__{code}"][value="yes"]')
+        xa.page.fill(f'textarea[name="attest_note__{code}"]', "Đã triển khai, có biên bản lưu tại Công an xã.")
+    xa.submit("[data-testid=save-sheet]")
+    assert "Đã lưu." in xa.text()
+    assert xa.page.inner_text("[data-testid=counts]").startswith("8")
+    xa.shot("02-ho-so-xa-da-nhap-so-lieu")
+    xa.submit("button[data-trigger=submit]")
+    assert xa.state() == "commune_submitted"
+
+    # 2. The district police disagree on I.6 and return the dossier with a comment.
+    huyen = Officer(browser, base, shots, "huyen844")
+    assert "Xã Mỹ Cẩm" in huyen.text("[data-testid=waiting]")
+    huyen.shot("03-trang-chu-cong-an-huyen")
+    huyen.go(dossier_path)
+    for criterion in cset.criteria:
+        verdict = "disagree" if criterion.code == "I.6" else "agree"
+        huyen.page.check(f'input[name="verdict__{criterion.code}"][value="{verdict}"]')
+    huyen.page.fill('textarea[name="verdict_comment__I.6"]', "Quyết định công nhận an toàn về ANTT đã hết hạn, đề nghị bổ sung bản mới.")
+    huyen.submit("[data-testid=save-verdicts]")
+    assert 'data-trigger="approve" disabled' in huyen.page.content()
+    huyen.shot("04-huyen-tham-dinh", full_page=False)
+    huyen.page.fill("#t-return_to_commune-comment", "Đề nghị xã bổ sung theo ý kiến tại tiêu chí I.6.")
+    huyen.submit("button[data-trigger=return_to_commune]")
+    assert huyen.state() == "returned"
+
+    # 3. The commune sees the comment beside I.6, attaches the new decision and resubmits.
+    xa.go("/")
+    assert "Xã Mỹ Cẩm" in xa.text("[data-testid=waiting]")
+    xa.go(dossier_path)
+    assert "Quyết định công nhận an toàn về ANTT đã hết hạn" in xa.text('[id="c-I.6"]')
+    xa.page.locator('[id="c-I.6"] .verdicts').scroll_into_view_if_needed()
+    xa.shot("05-xa-xem-y-kien-tra-lai")
+    card = xa.page.locator('[id="c-I.6"]')
+    card.locator("select[name=document_type]").select_option("qd_an_toan_antt")
+    card.locator("input[name=issued_on]").fill(f"20/03/{YEAR}")
+    card.locator("input[type=file]").set_input_files(str(evidence))
+    with xa.page.expect_navigation():
+        card.locator("button:has-text('Đính kèm')").click()
+    xa.submit("button[data-trigger=submit]")
+    assert xa.state() == "commune_submitted"
+
+    # 4. The district agrees now, and approves.
+    huyen.go(dossier_path)
+    huyen.page.check('input[name="verdict__I.6"][value="agree"]')
+    huyen.page.fill('textarea[name="verdict_comment__I.6"]', "Đã bổ sung quyết định mới.")
+    huyen.submit("[data-testid=save-verdicts]")
+    huyen.submit("button[data-trigger=approve]")
+    assert huyen.state() == "district_reviewed"
+
+    # 5. PV05 verifies and records the recognition decision.
+    pv05 = Officer(browser, base, shots, "pv05")
+    assert "Xã Mỹ Cẩm" in pv05.text("[data-testid=waiting]")
+    pv05.go(dossier_path)
+    for criterion in cset.criteria:
+        pv05.page.check(f'input[name="verdict__{criterion.code}"][value="agree"]')
+    pv05.submit("[data-testid=save-verdicts]")
+    pv05.submit("button[data-trigger=verify]")
+    assert pv05.state() == "pv05_verified"
+    today = ops.today_in_vietnam().strftime("%d/%m/%Y")
+    pv05.page.fill("#t-recognize-number", f"{YEAR}/QĐ-CAT")
+    pv05.page.fill("#t-recognize-date", today)
+    pv05.page.fill("#t-recognize-authority", "Giám đốc Công an tỉnh Trà Vinh")
+    pv05.shot("06-pv05-ghi-nhan-quyet-dinh")
+    pv05.submit("button[data-trigger=recognize]")
+    assert pv05.state() == "recognized"
+    assert f"Quyết định công nhận số {YEAR}/QĐ-CAT ngày {today}" in pv05.text()
+    pv05.page.wait_for_selector("[data-testid=diagram] svg")
+    pv05.shot("07-ho-so-da-cong-nhan")
+    pv05.go("/reports/dashboard")
+    pv05.shot("08-tong-hop-toan-tinh")
+
+    # 6. The inspector finds every step in the trail, and the chain intact.
+    thanhtra = Officer(browser, base, shots, "thanhtra")
+    dossier_id = dossier_path.rsplit("/", 1)[1]
+    thanhtra.go(f"/audit/?dossier={dossier_id}")
+    trail_text = thanhtra.text("[data-testid=audit-table]")
+    for step in ("Gửi Công an huyện", "Trả lại xã", "Thông qua, gửi PV05", "Xác minh", "Công nhận"):
+        assert step in trail_text, step
+    assert "Đề nghị xã bổ sung theo ý kiến tại tiêu chí I.6." in trail_text
+    thanhtra.shot("09-thanh-tra-nhat-ky")
+    thanhtra.submit("[data-testid=verify-chain]")
+    assert "Nhật ký toàn vẹn" in thanhtra.text("[data-testid=chain-status]")
+    thanhtra.shot("10-thanh-tra-kiem-tra-toan-ven")
+    xa.go("/login")
+    for officer in (xa, huyen, pv05, thanhtra):
+        officer.close()
+
+
+def test_login_page_screenshot(server, browser, shots):
+    _app, base = server
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", "xa29269")
+    page.fill("#password", "sai")
+    with page.expect_navigation():
+        page.click("#submit")
+    assert "Sai tên đăng nhập hoặc mật khẩu." in page.inner_text("body")
+    assert page.input_value("#username") == "xa29269"
+    page.screenshot(path=str(shots / "00-dang-nhap.png"))
+    context.close()
