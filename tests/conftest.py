@@ -105,6 +105,16 @@ def backend(request):
     return request.param
 
 
+def prepare_database(backend: str) -> None:
+    """A fresh schema (SQLite) or emptied tables (PostgreSQL), holding Trà Vinh's units."""
+    if backend == "sqlite":
+        db.create_all()
+    else:
+        _empty_tables()
+    load_units(["84"])
+    db.session.commit()
+
+
 @pytest.fixture
 def app(request, backend, tmp_path):
     """The application on a fresh database holding Trà Vinh's units (province 84)."""
@@ -116,12 +126,7 @@ def app(request, backend, tmp_path):
     app.config["BACKEND"] = backend
     app.test_client_class = FreshContextClient
     with app.app_context():
-        if backend == "sqlite":
-            db.create_all()
-        else:
-            _empty_tables()
-        load_units(["84"])
-        db.session.commit()
+        prepare_database(backend)
         yield app
         db.session.rollback()
         db.session.remove()

@@ -144,7 +144,7 @@ def test_the_whole_process(server, browser, shots, tmp_path):
             field.fill(str(value))
     for code in facts.attestations:
         xa.page.check(f'input[name="attest__{code}"][value="yes"]')
-        xa.page.fill(f'textarea[name="attest_note__{code}"]', "Đã triển khai, có biên bản lưu tại Công an xã.")
+        xa.page.fill(f'textarea[name="attest_comment__{code}"]', "Đã triển khai, có biên bản lưu tại Công an xã.")
     xa.submit("[data-testid=save-sheet]")
     assert "Đã lưu." in xa.text()
     assert xa.page.inner_text("[data-testid=counts]").startswith("8")

@@ -12,7 +12,7 @@ from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Dossier, User, Verdict
 from workflow_app.transaction import unit_of_work
 
-from .conftest import _empty_tables, base_config, build_dossier
+from .conftest import base_config, build_dossier, prepare_database
 
 THREADS = 20
 
@@ -28,14 +28,7 @@ def threaded_app(backend, tmp_path, request):
     config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": THREADS + 5, "max_overflow": 0}
     app = create_app(config)
     with app.app_context():
-        if backend == "sqlite":
-            db.create_all()
-        else:
-            _empty_tables()
-        from workflow_app.units.operations import load_units
-
-        load_units(["84"])
-        db.session.commit()
+        prepare_database(backend)
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -99,7 +99,7 @@ def test_commune_saves_figures(people, make_dossier, as_user):
     assert 'id="sheet-form"' in html and 'form="sheet-form"' in html
     response = client.post(f"/dossiers/{dossier.id}/sheet", data={
         "version": dossier.version, "social_order_crimes_prev": "40", "social_order_crimes": "39",
-        "attest__I.4": "no", "attest_note__I.4": "Chưa rà soát hết"})
+        "attest__I.4": "no", "attest_comment__I.4": "Chưa rà soát hết"})
     assert response.status_code == 302
     db.session.refresh(dossier)
     assert dossier.values["social_order_crimes"] == 39

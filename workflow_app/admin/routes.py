@@ -8,7 +8,9 @@ from sqlalchemy import func, or_, select
 from ..errors import OperationError
 from ..extensions import db
 from ..models import Unit, User
+from ..transaction import unit_of_work
 from ..units.operations import search_key, units_within
+from ..web import place_errors
 from . import bp
 from .forms import UserFilterForm, UserForm
 from .operations import create_user, update_user
@@ -29,18 +31,6 @@ def admin_required(view):
 
 def _unit_choices():
     return [(u.code, f"{u.name} ({u.code})") for u in units_within(current_user.unit)]
-
-
-def _show_errors(form, exc: OperationError) -> None:
-    """Put an operation's error next to its field, or at the top of the form."""
-    placed = False
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed:
-        flash(exc.message, "danger")
 
 
 @bp.route("/users")
@@ -65,19 +55,18 @@ def new_user():
     form.unit.choices = _unit_choices()
     if form.validate_on_submit():
         try:
-            user = create_user(
-                current_user,
-                username=form.username.data,
-                full_name=form.full_name.data,
-                password=form.password.data or "",
-                role=form.role.data,
-                unit_code=form.unit.data,
-                active=form.active.data,
-            )
-            db.session.commit()
+            with unit_of_work():
+                user = create_user(
+                    current_user,
+                    username=form.username.data,
+                    full_name=form.full_name.data,
+                    password=form.password.data or "",
+                    role=form.role.data,
+                    unit_code=form.unit.data,
+                    active=form.active.data,
+                )
         except OperationError as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
+            place_errors(form, exc)
         else:
             flash(_("User %(u)s created.", u=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -97,19 +86,18 @@ def edit_user(user_id: int):
         form.unit.data = user.unit.code
     if form.validate_on_submit():
         try:
-            update_user(
-                current_user,
-                user,
-                full_name=form.full_name.data,
-                role=form.role.data,
-                unit_code=form.unit.data,
-                active=form.active.data,
-                password=form.password.data or None,
-            )
-            db.session.commit()
+            with unit_of_work():
+                update_user(
+                    current_user,
+                    user,
+                    full_name=form.full_name.data,
+                    role=form.role.data,
+                    unit_code=form.unit.data,
+                    active=form.active.data,
+                    password=form.password.data or None,
+                )
         except OperationError as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
+            place_errors(form, exc)
         else:
             flash(_("User %(u)s saved.", u=user.username), "success")
             return redirect(url_for("admin.users"))

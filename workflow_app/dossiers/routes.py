@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import Dossier, Unit
 from ..transaction import unit_of_work
 from ..units.operations import search_key
+from ..web import place_errors
 from . import bp
 from . import evidence as storage
 from . import operations as ops
@@ -76,22 +77,11 @@ def new():
             with unit_of_work():
                 dossier = ops.open_dossier(current_user, criteria_set=form.criteria_set.data, year=form.year.data)
         except OperationError as exc:
-            _place_errors(form, exc)
+            place_errors(form, exc)
         else:
             flash(_("Dossier opened. Enter the figures, attach the evidence, then submit it."), "success")
             return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     return render_template("dossiers/new.html", form=form, offered=offered, unit=unit), (400 if form.errors else 200)
-
-
-def _place_errors(form, exc: OperationError) -> None:
-    placed = False
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + [message]
-            placed = True
-    if not placed:
-        form.form_errors.append(exc.message)
 
 
 @bp.route("/<int:dossier_id>")
@@ -161,27 +151,28 @@ def save_sheet(dossier_id: int):
     try:
         with unit_of_work():
             ops.update_data(current_user, dossier, values, version=form.version.data)
-            _save_attestations(dossier, cset)
+            _save_answers(cset, "attest", ("yes", "no"), {a.criterion: (a.met, a.note) for a in dossier.attestations},
+                          lambda code, met, note: ops.set_attestation(current_user, dossier, code, met=met, note=note))
     except OperationError as exc:
         return _refused(dossier, exc, "sheet")
     flash(_("Saved."), "success")
     return _back(dossier, "criteria")
 
 
-def _save_attestations(dossier: Dossier, cset) -> None:
-    current = {a.criterion: a for a in dossier.attestations}
+def _save_answers(cset, prefix: str, choices: tuple[str, str], current: dict, save) -> None:
+    """Per-criterion answers of a page form (attestations, verdicts): for each criterion answered
+    and changed, call save(code, answer is the first choice, text); an error goes by its text box."""
     for criterion in cset.criteria:
-        answer = request.form.get(f"attest__{criterion.code}")
-        if answer not in ("yes", "no"):
+        answer = request.form.get(f"{prefix}__{criterion.code}")
+        if answer not in choices:
             continue
-        met, note = answer == "yes", request.form.get(f"attest_note__{criterion.code}", "").strip()
-        row = current.get(criterion.code)
-        if row is not None and row.met == met and row.note == note:
+        flag, text = answer == choices[0], request.form.get(f"{prefix}_comment__{criterion.code}", "").strip()
+        if current.get(criterion.code) == (flag, text):
             continue
         try:
-            ops.set_attestation(current_user, dossier, criterion.code, met=met, note=note)
+            save(criterion.code, flag, text)
         except OperationError as exc:
-            raise type(exc)(exc.message, fields={f"attest_note__{criterion.code}": exc.message}) from None
+            raise type(exc)(exc.message, fields={f"{prefix}_comment__{criterion.code}": exc.message}) from None
 
 
 @bp.route("/<int:dossier_id>/verdicts", methods=["POST"])
@@ -192,22 +183,12 @@ def save_verdicts(dossier_id: int):
     if not form.validate_on_submit():
         abort(400)
     level = ops.workflow_of(dossier).reviewer_level(dossier.state)
-    current = {v.criterion: v for v in dossier.verdicts if v.level == level}
+    current = {v.criterion: (v.agree, v.comment) for v in dossier.verdicts if v.level == level}
     try:
         with unit_of_work():
             ops.check_version(dossier, form.version.data)
-            for criterion in ops.criteria_set_of(dossier).criteria:
-                answer = request.form.get(f"verdict__{criterion.code}")
-                if answer not in ("agree", "disagree"):
-                    continue
-                agree, comment = answer == "agree", request.form.get(f"verdict_comment__{criterion.code}", "").strip()
-                row = current.get(criterion.code)
-                if row is not None and row.agree == agree and row.comment == comment:
-                    continue
-                try:
-                    ops.record_verdict(current_user, dossier, criterion.code, agree=agree, comment=comment)
-                except OperationError as exc:
-                    raise type(exc)(exc.message, fields={f"verdict_comment__{criterion.code}": exc.message}) from None
+            _save_answers(ops.criteria_set_of(dossier), "verdict", ("agree", "disagree"), current,
+                          lambda code, agree, text: ops.record_verdict(current_user, dossier, code, agree=agree, comment=text))
     except OperationError as exc:
         return _refused(dossier, exc, "verdicts")
     flash(_("Verdicts saved."), "success")
