@@ -74,6 +74,7 @@ class Officer:
     def __init__(self, browser, base, shots, username):
         self.context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()
+        self.page.set_default_timeout(90_000)  # CI's two cores also run the rest of the suite
         self.page.on("dialog", lambda dialog: dialog.accept())
         self.errors = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)

@@ -23,8 +23,15 @@ CONTENT_SECURITY_POLICY = (
 
 
 def select_locale() -> str:
-    """Vietnamese unless the user switched to English (the command line speaks Vietnamese)."""
-    chosen = session.get("lang") if has_request_context() else None
+    """Vietnamese unless the user switched to English (the command line speaks Vietnamese).
+
+    API clients choose with Accept-Language.
+    """
+    if not has_request_context():
+        return "vi"
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(["vi", "en"]) or "vi"
+    chosen = session.get("lang")
     return chosen if chosen in ("vi", "en") else "vi"
 
 
@@ -58,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import formatting
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .cli import register_cli
@@ -72,7 +80,23 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
     register_cli(app)
+
+    @app.before_request
+    def refuse_nul_characters():
+        from flask import jsonify
+        from flask_babel import gettext as _
+
+        from .web import nul_field
+
+        name = nul_field()
+        if name is None:
+            return None
+        message = _("The field %(name)s contains a character that is not allowed.", name=name)
+        if request.path.startswith("/api/"):
+            return jsonify({"error": "validation", "message": message, "fields": {name: message}}), 400
+        return message, 400
 
     @app.after_request
     def security_headers(response):

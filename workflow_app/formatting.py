@@ -114,8 +114,16 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(level_label, "level_label")
 
+    api_codes = {403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 500: "server_error"}
+
     def error_page(status: int, title: str, message: str):
+        if request.path.startswith("/api/"):  # scripts get the API's error shape, never a page
+            return {"error": api_codes[status], "message": message}, status
         return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(405)
+    def method_not_allowed(_e):
+        return error_page(405, _("Not allowed"), _("This address does not accept that method."))
 
     @app.errorhandler(403)
     def forbidden(_e):

@@ -16,3 +16,36 @@ def place_errors(form, exc: OperationError) -> None:
             placed = True
     if not placed:
         flash(exc.message, "danger")
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def nul_field():
+    """The name of the first request field holding a NUL character (which no database column
+    accepts), or None. Checked once for every request, the web forms and the API alike."""
+    from flask import request
+
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            if _has_nul(name) or _has_nul(value):
+                return name
+    for name, upload in request.files.items(multi=True):
+        if _has_nul(upload.filename or ""):
+            return name
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if _has_nul(name) or _has_nul(value):
+                    return name
+        elif _has_nul(data):
+            return "body"
+    return None

@@ -1,0 +1,272 @@
+"""The JSON API: every endpoint and error code, scopes per role, the whole process by API alone."""
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from criteria.samples import passing_facts
+from workflow_app.dossiers import operations as ops
+from workflow_app.extensions import db
+from workflow_app.models import ApiToken, Dossier, utcnow
+
+from .conftest import TEST_PASSWORD
+from .files import PDF
+
+COMMUNE = "29269"
+
+
+@pytest.fixture
+def token_for(client):
+    def get(user, password=TEST_PASSWORD):
+        response = client.post("/api/v1/tokens", json={"username": user.username, "password": password})
+        assert response.status_code == 201, response.json
+        return response.json["token"]
+
+    return get
+
+
+@pytest.fixture
+def api(client, token_for):
+    """api(user) -> call(method, path, **kwargs) with the user's bearer token."""
+
+    def as_user(user):
+        token = token_for(user)
+
+        def call(method, path, **kwargs):
+            headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+            return client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
+
+        return call
+
+    return as_user
+
+
+def error(response, status, code):
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    assert response.json["error"] == code
+    assert response.json["message"]
+    return response.json
+
+
+# --- tokens --------------------------------------------------------------------------------------
+
+
+def test_token_lifecycle(client, people, token_for):
+    token = token_for(people["commune_officer"])
+    assert token not in str([t.token_hash for t in db.session.scalars(select(ApiToken))])  # stored hashed
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).json == {
+        "username": people["commune_officer"].username, "full_name": people["commune_officer"].full_name,
+        "role": "commune_officer", "unit_code": COMMUNE}
+    assert client.delete("/api/v1/tokens/current", headers=headers).status_code == 204
+    error(client.get("/api/v1/me", headers=headers), 401, "unauthorized")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}])
+def test_missing_or_bad_token(client, headers):
+    error(client.get("/api/v1/me", headers=headers), 401, "unauthorized")
+
+
+def test_expired_token_and_inactive_user(client, people, token_for):
+    token = token_for(people["inspector"])
+    row = db.session.scalars(select(ApiToken)).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
+    token = token_for(people["inspector"])
+    people["inspector"].active = False
+    db.session.commit()
+    error(client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
+
+
+def test_wrong_password_then_throttled(client, people):
+    user = people["pv05_officer"]
+    for _ in range(5):
+        error(client.post("/api/v1/tokens", json={"username": user.username, "password": "sai-roi-nhe"}), 401, "unauthorized")
+    body = error(client.post("/api/v1/tokens", json={"username": user.username, "password": TEST_PASSWORD}), 429,
+                 "rate_limited")
+    assert "15" in body["message"]
+
+
+@pytest.mark.parametrize("payload, status, field", [
+    ({"username": "x"}, 422, "password"),
+    ({"username": "x", "password": "y", "extra": 1}, 422, "extra"),
+    ({"username": 5, "password": "y"}, 422, "username"),
+])
+def test_token_request_validation(client, payload, status, field):
+    assert field in error(client.post("/api/v1/tokens", json=payload), status, "validation")["fields"]
+
+
+def test_non_json_body_is_400(client):
+    error(client.post("/api/v1/tokens", data="username=x", content_type="application/x-www-form-urlencoded"), 400,
+          "validation")
+
+
+# --- reference data ----------------------------------------------------------------------------
+
+
+def test_units_within_scope(people, api):
+    districts = api(people["pv05_officer"])("GET", "/units?level=district").json
+    assert len(districts) == 9 and {"code": "844", "name": "Huyện Càng Long", "type": "huyen", "level": "district",
+                                    "parent_code": "84"} in districts
+    communes = api(people["district_officer"])("GET", "/units?level=commune&parent=844").json
+    assert len(communes) == 14
+    assert [u["code"] for u in api(people["commune_officer"])("GET", "/units").json] == [COMMUNE]
+    error(api(people["pv05_officer"])("GET", "/units?level=village"), 400, "validation")
+
+
+def test_criteria_sets(people, api):
+    call = api(people["inspector"])
+    sets = {s["code"]: s for s in call("GET", "/criteria-sets").json}
+    assert sets["xa-dien-hinh-antt"]["criteria_count"] == 34 and len(sets) == 5
+    model = call("GET", "/criteria-sets/xa-dien-hinh-antt").json
+    assert [g["code"] for g in model["groups"]] == ["K1", "K2", "K3", "K4"]
+    assert model["criteria"][9]["code"] == "TC10" and model["criteria"][9]["requirements"][0]["kind"] == "not_up"
+    assert any(i["name"] == "movement_class" and i["levels"][-1] == "xuat_sac" for i in model["inputs"])
+    error(call("GET", "/criteria-sets/khong-co"), 404, "not_found")
+
+
+# --- the whole process by API alone ---------------------------------------------------------
+
+
+def test_whole_process_by_api(people, api):
+    xa, huyen, pv05, thanhtra = (api(people[r]) for r in ("commune_officer", "district_officer", "pv05_officer", "inspector"))
+    opened = xa("POST", "/dossiers", json={"criteria_set": "xa-ntm-19.2", "year": 2024})
+    assert opened.status_code == 201
+    dossier = opened.json
+    assert (dossier["state"], dossier["version"], dossier["unit_code"]) == ("draft", 1, COMMUNE)
+    facts = passing_facts(ops.criteria_set_of(db.session.get(Dossier, dossier["id"])), 2024)
+    path = f"/dossiers/{dossier['id']}"
+    dossier = xa("PATCH", f"{path}/data", json={"version": dossier["version"], "values": facts.values}).json
+    for code in facts.attestations:
+        dossier = xa("PUT", f"{path}/criteria/{code}/attestation", json={"met": True, "note": "Đã kiểm tra"}).json
+    for document in facts.documents:
+        uploaded = xa("POST", f"{path}/evidence", data={
+            "file": (io.BytesIO(PDF), f"{document.type}.pdf"), "document_type": document.type,
+            "issued_on": document.issued_on.isoformat()}, content_type="multipart/form-data")
+        assert uploaded.status_code == 201 and uploaded.json["size"] == len(PDF)
+    dossier = xa("GET", path).json
+    assert all(c["status"] == "met" for c in dossier["criteria"])
+    assert dossier["transitions"] == [{"trigger": "submit", "allowed": True, "blockers": []},
+                                      {"trigger": "withdraw", "allowed": True, "blockers": []}]
+    dossier = xa("POST", f"{path}/transitions/submit", json={"version": dossier["version"]}).json
+    assert dossier["state"] == "commune_submitted"
+    for c in dossier["criteria"]:
+        huyen("PUT", f"{path}/criteria/{c['code']}/verdict", json={"agree": True})
+    dossier = huyen("POST", f"{path}/transitions/approve", json={}).json
+    assert dossier["state"] == "district_reviewed"
+    for c in dossier["criteria"]:
+        pv05("PUT", f"{path}/criteria/{c['code']}/verdict", json={"agree": True, "comment": "Đã xác minh"})
+    assert pv05("POST", f"{path}/transitions/verify", json={}).json["state"] == "pv05_verified"
+    recognized = pv05("POST", f"{path}/transitions/recognize", json={
+        "decision_number": "12/QĐ-CAT", "decision_date": ops.today_in_vietnam().isoformat(), "authority": "Công an tỉnh"})
+    assert recognized.status_code == 200 and recognized.json["state"] == "recognized"
+    trail = thanhtra("GET", f"/audit?dossier_id={dossier['id']}&action=recognize").json
+    assert trail["total"] == 1
+    entry = trail["items"][0]
+    assert (entry["from_state"], entry["to_state"], entry["actor"]) == ("pv05_verified", "recognized", people["pv05_officer"].username)
+    assert len(entry["snapshot"]) == 8 and len(entry["hash"]) == 64 and len(entry["prev_hash"]) == 64
+    assert thanhtra("GET", "/audit/verify").json == {"ok": True, "entries": trail["items"][0]["seq"], "first_bad_seq": None}
+    evidence = dossier["evidence"][0]
+    download = thanhtra("GET", f"{path}/evidence/{evidence['id']}")
+    assert download.status_code == 200 and download.data == PDF
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def test_data_errors_name_the_fields(people, api, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    xa = api(people["commune_officer"])
+    body = error(xa("PATCH", f"/dossiers/{dossier.id}/data", json={"values": {"nope": 1, "cadres_disciplined": -1}}),
+                 422, "validation")
+    assert sorted(body["fields"]) == ["cadres_disciplined", "nope"]
+    body = error(xa("PATCH", f"/dossiers/{dossier.id}/data", json={"values": "abc"}), 422, "validation")
+    assert "values" in body["fields"]
+    error(xa("PATCH", f"/dossiers/{dossier.id}/data", json={"version": 99, "values": {}}), 409, "conflict")
+
+
+def test_guard_failed_lists_blockers(people, api, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft", values={"social_order_crimes_prev": 40, "social_order_crimes": 39})
+    body = error(api(people["commune_officer"])("POST", f"/dossiers/{dossier.id}/transitions/submit", json={}),
+                 409, "guard_failed")
+    assert body["blockers"] == [{"criterion": "I.5", "reason": "Số vụ phạm tội về trật tự xã hội: 40 → 39 (giảm 2,5%), "
+                                 "yêu cầu giảm ít nhất 5%"}]
+
+
+def test_reasons_in_english_on_request(people, api, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft", values={"social_order_crimes_prev": 40, "social_order_crimes": 39})
+    body = api(people["commune_officer"])("POST", f"/dossiers/{dossier.id}/transitions/submit", json={},
+                                          headers={"Accept-Language": "en"}).json
+    assert body["blockers"][0]["reason"].startswith("Crimes against social order: 40 → 39 (down 2.5%)")
+
+
+def test_roles_and_scopes(people, api, make_dossier, make_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    path = f"/dossiers/{dossier.id}"
+    error(api(people["district_officer"])("PATCH", f"{path}/data", json={"values": {}}), 403, "forbidden")
+    error(api(people["inspector"])("POST", f"{path}/transitions/approve", json={}), 403, "forbidden")
+    error(api(people["commune_officer"])("GET", "/audit"), 403, "forbidden")
+    error(api(people["district_officer"])("POST", f"{path}/transitions/dance", json={}), 404, "not_found")
+    stranger = make_user("commune_officer", "29464")
+    error(api(stranger)("GET", path), 404, "not_found")
+    assert api(stranger)("GET", "/dossiers").json["total"] == 0
+    assert api(people["inspector"])("GET", "/dossiers?state=commune_submitted").json["total"] == 1
+    error(api(people["inspector"])("GET", "/dossiers?year=twenty"), 400, "validation")
+    error(api(people["inspector"])("GET", "/dossiers/99999999999"), 404, "not_found")
+    error(api(people["pv05_officer"])("POST", "/dossiers", json={"criteria_set": "xa-ntm-19.2", "year": 2024}), 403,
+          "forbidden")
+
+
+def test_conflict_when_already_open(people, api):
+    xa = api(people["commune_officer"])
+    assert xa("POST", "/dossiers", json={"criteria_set": "xa-ntm-19.2", "year": 2024}).status_code == 201
+    error(xa("POST", "/dossiers", json={"criteria_set": "xa-ntm-19.2", "year": 2024}), 409, "conflict")
+
+
+def test_evidence_errors(people, api, make_dossier, app):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    xa = api(people["commune_officer"])
+    path = f"/dossiers/{dossier.id}/evidence"
+    body = error(xa("POST", path, data={"file": (io.BytesIO(b"MZ\x90"), "a.pdf"), "document_type": "khac"},
+                    content_type="multipart/form-data"), 422, "validation")
+    assert "file" in body["fields"]
+    app.config["MAX_UPLOAD_BYTES"] = 10
+    error(xa("POST", path, data={"file": (io.BytesIO(PDF), "a.pdf"), "document_type": "khac"},
+             content_type="multipart/form-data"), 413, "too_large")
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    error(xa("POST", path, data={"file": (io.BytesIO(PDF * 10), "a.pdf"), "document_type": "khac"},
+             content_type="multipart/form-data"), 413, "too_large")
+    error(xa("DELETE", f"{path}/12345"), 404, "not_found")
+
+
+def test_unknown_route_and_method_answer_json(client):
+    error(client.get("/api/v1/khong-co"), 404, "not_found")
+    error(client.put("/api/v1/tokens"), 405, "method_not_allowed")
+
+
+def test_openapi_document_describes_every_endpoint(client):
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.1")
+    operations = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert ("/api/v1/dossiers/{dossier_id}/transitions/{trigger}", "post") in operations
+    assert ("/api/v1/audit/verify", "get") in operations
+    assert len(operations) == 18
+    for (path, method) in operations:
+        responses = document["paths"][path][method]["responses"]
+        assert any(code.startswith("2") for code in responses), (path, method)
+        if path != "/api/v1/tokens":
+            assert "401" in responses, (path, method)
+
+
+@pytest.mark.parametrize("payload", [{"criteria_set": "xa-ntm-19.2", "year": 2024, "unit_code": "\x00"},
+                                     {"criteria_set": "xa\x00", "year": 2024}])
+def test_nul_characters_are_refused_before_the_database(people, api, payload):
+    body = error(api(people["commune_officer"])("POST", "/dossiers", json=payload), 400, "validation")
+    assert body["fields"]
+
+
+def test_nul_characters_in_a_web_form(people, client):
+    client.post("/login", data={"username": people["commune_officer"].username, "password": TEST_PASSWORD})
+    assert client.get("/dossiers/?q=a%00b").status_code == 400

@@ -1,0 +1,89 @@
+"""JSON schemas of the API: the OpenAPI components, and what request bodies are checked against."""
+import states
+
+from .spec import ERROR_CODES, ref
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+NULLABLE_STR = {"type": ["string", "null"]}
+STATES = list(states.ALL_STATES)
+TRIGGERS = sorted(set(states.COMMUNE_WORKFLOW.triggers()) | set(states.DISTRICT_WORKFLOW.triggers()))
+
+
+def obj(properties: dict, required=None, additional: bool = True) -> dict:
+    schema = {"type": "object", "properties": properties,
+              "required": list(properties) if required is None else list(required)}
+    if not additional:
+        schema["additionalProperties"] = False
+    return schema
+
+
+BLOCKER = obj({"criterion": NULLABLE_STR, "reason": STR, "field": STR}, required=["criterion", "reason"])
+
+COMPONENTS = {
+    "Error": obj({"error": {"type": "string", "enum": ERROR_CODES}, "message": STR,
+                  "fields": {"type": "object", "additionalProperties": STR},
+                  "blockers": {"type": "array", "items": BLOCKER}}, required=["error", "message"]),
+    "Blocker": BLOCKER,
+    "Token": obj({"token": STR, "expires_at": DATETIME}),
+    "Me": obj({"username": STR, "full_name": STR, "role": STR, "unit_code": STR}),
+    "Unit": obj({"code": STR, "name": STR, "type": STR, "level": {"type": "string", "enum": ["province", "district", "commune"]},
+                 "parent_code": NULLABLE_STR}),
+    "CriteriaSetSummary": obj({"code": STR, "name": STR, "level": STR, "version": STR, "criteria_count": INT}),
+    "CriteriaSet": obj({
+        "code": STR, "name": STR, "version": STR, "level": STR,
+        "source": {"type": "object"},
+        "groups": {"type": "array", "items": obj({"code": STR, "title": STR})},
+        "criteria": {"type": "array", "items": obj({"code": STR, "group": STR, "text": STR,
+                                                     "requirements": {"type": "array", "items": {"type": "object"}}})},
+        "inputs": {"type": "array", "items": obj({"name": STR, "type": STR, "label": STR},
+                                                 required=["name", "type", "label"])},
+    }, required=["code", "name", "version", "source", "groups", "criteria", "inputs"]),
+    "Evidence": obj({"id": INT, "filename": STR, "size": INT, "sha256": STR, "document_type": STR,
+                     "issued_on": {"type": ["string", "null"], "format": "date"}, "criterion": NULLABLE_STR},
+                    required=["id", "filename", "size", "sha256", "document_type", "issued_on"]),
+    "Dossier": obj({
+        "id": INT, "unit_code": STR, "unit_name": STR, "criteria_set": STR, "criteria_set_version": STR,
+        "year": INT, "state": {"type": "string", "enum": STATES}, "version": INT,
+        "values": {"type": "object"},
+        "criteria": {"type": "array", "items": obj({
+            "code": STR, "group": STR, "status": {"type": "string", "enum": ["met", "not_met", "incomplete"]},
+            "reason": STR,
+            "attestation": {"oneOf": [{"type": "null"}, obj({"met": BOOL, "note": STR})]},
+            "verdicts": {"type": "array", "items": obj({"level": STR, "agree": BOOL, "comment": STR})},
+        })},
+        "evidence": {"type": "array", "items": ref("Evidence")},
+        "transitions": {"type": "array", "items": obj({"trigger": STR, "allowed": BOOL,
+                                                        "blockers": {"type": "array", "items": ref("Blocker")}})},
+        "history": {"type": "array", "items": {"type": "object"}},
+    }),
+    "DossierPage": obj({"items": {"type": "array", "items": ref("Dossier")}, "total": INT, "page": INT, "per_page": INT}),
+    "AuditEntry": obj({
+        "seq": INT, "at": DATETIME, "actor": STR, "role": STR, "dossier_id": {"type": ["integer", "null"]},
+        "unit_code": NULLABLE_STR, "action": STR, "from_state": NULLABLE_STR, "to_state": NULLABLE_STR,
+        "comment": STR, "snapshot": {"type": ["array", "null"]}, "hash": STR, "prev_hash": STR,
+    }),
+    "AuditPage": obj({"items": {"type": "array", "items": ref("AuditEntry")}, "total": INT, "page": INT, "per_page": INT}),
+    "AuditVerify": obj({"ok": BOOL, "entries": INT, "first_bad_seq": {"type": ["integer", "null"]}}),
+}
+
+TEXT = {"type": "string", "maxLength": 4000}
+VERSION = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+BODIES = {
+    "token": obj({"username": {"type": "string", "maxLength": 64}, "password": {"type": "string", "maxLength": 256}},
+                 additional=False),
+    "open": obj({"unit_code": {"type": "string", "maxLength": 8}, "criteria_set": {"type": "string", "maxLength": 40},
+                 "year": {"type": "integer", "minimum": 2000, "maximum": 2100}}, required=["criteria_set", "year"],
+                additional=False),
+    "data": obj({"version": VERSION, "values": {"type": "object"}}, required=["values"], additional=False),
+    "attestation": obj({"met": BOOL, "note": TEXT, "version": VERSION}, required=["met"], additional=False),
+    "verdict": obj({"agree": BOOL, "comment": TEXT, "version": VERSION}, required=["agree"], additional=False),
+    "transition": obj({"comment": TEXT, "version": VERSION, "decision_number": {"type": "string", "maxLength": 60},
+                       "decision_date": DATE, "authority": {"type": "string", "maxLength": 200}},
+                      required=[], additional=False),
+}
+EVIDENCE_UPLOAD = obj({"file": {"type": "string", "format": "binary"}, "document_type": STR, "issued_on": DATE,
+                       "criterion": STR, "version": VERSION}, required=["file", "document_type"])
