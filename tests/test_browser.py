@@ -18,7 +18,7 @@ from workflow_app.demo import seed_demo
 from workflow_app.dossiers import operations as ops
 from workflow_app.extensions import db
 
-from .conftest import REQUIRE_ALL, _missing, base_config
+from .conftest import _missing, base_config
 from .files import PDF
 
 pytestmark = pytest.mark.browser

@@ -8,6 +8,7 @@ from sqlalchemy import select
 import criteria
 
 from ..audit import trail
+from ..audit.labels import history_of
 from ..audit.queries import AuditFilter, audit_query
 from ..dossiers import evidence as storage
 from ..dossiers import operations as ops
@@ -154,14 +155,8 @@ def dossier_json(dossier: Dossier) -> dict:
         "history": [{"seq": item["entry"].seq, "at": iso(item["entry"].at), "actor": item["entry"].actor,
                      "action": item["entry"].action, "from_state": item["entry"].from_state,
                      "to_state": item["entry"].to_state, "comment": item["entry"].comment}
-                    for item in _history(dossier)],
+                    for item in history_of(dossier)],
     }
-
-
-def _history(dossier):
-    from ..audit.labels import history_of
-
-    return history_of(dossier)
 
 
 def evidence_json(e) -> dict:

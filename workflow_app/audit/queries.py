@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from ..extensions import db
 from ..models import AuditEntry, Unit, User
 from ..units.operations import search_key, units_within
 
@@ -53,8 +54,6 @@ def audit_query(user: User, f: AuditFilter):
 
 
 def unit_names(codes) -> dict[str, str]:
-    from ..extensions import db
-
     codes = {c for c in codes if c}
     if not codes:
         return {}
