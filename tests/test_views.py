@@ -154,7 +154,10 @@ def test_district_returns_with_a_comment_the_commune_sees(people, make_dossier, 
         "version": dossier.version, "verdict__I.6": "disagree", "verdict_comment__I.6": "Thiếu quyết định công nhận"})
     db.session.refresh(dossier)
     response = client.post(f"/dossiers/{dossier.id}/transitions/return_to_commune", data={"version": dossier.version, "comment": ""})
-    assert response.status_code == 409 and "Cần nhập nhận xét" in page(response)
+    assert response.status_code == 409
+    html = page(response)
+    assert 'is-invalid" id="t-return_to_commune-comment"' in html  # the comment box is marked
+    assert '<div class="invalid-feedback mb-2">Cần nhập nhận xét, lý do</div>' in html  # and says why
     response = client.post(f"/dossiers/{dossier.id}/transitions/return_to_commune",
                            data={"version": dossier.version, "comment": "Bổ sung theo ý kiến tiêu chí I.6"})
     assert response.status_code == 302
@@ -170,7 +173,8 @@ def test_recognition_form_keeps_typed_values_when_refused(people, make_dossier, 
         "version": dossier.version, "decision_number": "99/QĐ-CAT", "decision_date": "", "authority": ""})
     html = page(response)
     assert response.status_code == 409
-    assert 'value="99/QĐ-CAT"' in html and "Cần nhập ngày quyết định" in html
+    assert 'value="99/QĐ-CAT"' in html
+    assert '<div class="invalid-feedback">Cần nhập ngày quyết định</div>' in html  # beside its field
     response = client.post(f"/dossiers/{dossier.id}/transitions/recognize", data={
         "version": dossier.version, "decision_number": "99/QĐ-CAT", "decision_date": "31/02/2025", "authority": "CAT"})
     assert response.status_code == 422 and 'value="31/02/2025"' in page(response)

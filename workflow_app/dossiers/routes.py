@@ -10,6 +10,7 @@ from states.diagram import mermaid
 from ..audit.labels import history_of
 from ..errors import NotFound, OperationError
 from ..extensions import db
+from ..formatting import tr
 from ..models import Dossier, Unit
 from ..transaction import unit_of_work
 from ..units.operations import search_key
@@ -124,9 +125,12 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
 def _refused(dossier: Dossier, exc: OperationError, form_name: str):
     db.session.rollback()
     db.session.refresh(dossier)
+    blockers = getattr(exc, "blockers", None) or []
+    # A blocker about something typed with the action (a comment, a decision) goes next to its field too.
+    errors = {**{b.field: tr(b.reason) for b in blockers if b.field}, **exc.fields}
     return _render_detail(
-        dossier, exc.status, errors=exc.fields, submitted=request.form, active_form=form_name,
-        blockers=getattr(exc, "blockers", None), message=exc.message,
+        dossier, exc.status, errors=errors, submitted=request.form, active_form=form_name, blockers=blockers,
+        message=exc.message,
     )
 
 
