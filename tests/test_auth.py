@@ -100,3 +100,14 @@ def test_session_cookie_is_httponly_and_lax(client, make_user, login):
 def test_app_factory_keeps_config_overrides():
     app = create_app({"APP_ENV": "testing", "SECRET_KEY": "x", "AUDIT_KEY": "y", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY"] == "x"
+
+
+def test_password_guessing_is_throttled(client, make_user):
+    user = make_user("inspector", "84", username="thanhtra")
+    for _ in range(5):
+        assert client.post("/login", data={"username": "thanhtra", "password": "doan-mo-1"}).status_code == 400
+    response = client.post("/login", data={"username": "thanhtra", "password": TEST_PASSWORD})
+    assert response.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần. Hãy chờ 15 phút rồi thử lại." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not signed in, even with the right password
+    assert user.is_active  # the account itself is not locked: the wait is enough

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from . import bp
 from .forms import LoginForm
-from .operations import AuthenticationFailed, authenticate
+from ..errors import OperationError
+from .operations import RateLimited, authenticate
 
 
 def safe_next(target: str | None) -> str | None:
@@ -24,15 +25,19 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data, form.password.data)
-        except AuthenticationFailed as exc:
+            user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except OperationError as exc:
             form.password.errors.append(exc.message)
+            status = 429 if isinstance(exc, RateLimited) else 400
         else:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/login.html", form=form), (200 if not form.errors else 400)
+    elif form.errors:
+        status = 400
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
