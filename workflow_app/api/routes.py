@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 import criteria
 
@@ -185,7 +186,9 @@ def open_dossier(body):
                  "per_page": {"type": "integer", "minimum": 1, "maximum": 100}},
           response=ref("DossierPage"), errors=(400,))
 def list_dossiers(query):
-    stmt = select(Dossier).where(Dossier.unit_id.in_(ops.visible_unit_ids(g.api_user)))
+    stmt = (select(Dossier).where(Dossier.unit_id.in_(ops.visible_unit_ids(g.api_user)))
+            .options(selectinload(Dossier.unit), selectinload(Dossier.attestations), selectinload(Dossier.verdicts),
+                     selectinload(Dossier.evidence)))
     if "state" in query:
         stmt = stmt.where(Dossier.state == query["state"])
     if "unit_code" in query:

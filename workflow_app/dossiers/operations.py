@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 import criteria
 import states
@@ -536,6 +537,7 @@ def inbox_for(user: User) -> dict[str, list[Dossier]]:
     def fetch(condition):
         if condition is None:
             return []
-        return list(db.session.scalars(select(Dossier).where(condition).order_by(Dossier.state_changed_at, Dossier.id)))
+        query = select(Dossier).options(joinedload(Dossier.unit)).where(condition)
+        return list(db.session.scalars(query.order_by(Dossier.state_changed_at, Dossier.id)))
 
     return {"waiting": fetch(waiting), "sent": fetch(sent)}

@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 import criteria
 import states
@@ -46,7 +47,7 @@ def index():
     form = ListFilterForm(request.args)
     form.criteria_set.choices = _set_choices(blank=True)
     form.state.choices = _state_choices()
-    query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
+    query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id).options(contains_eager(Dossier.unit))
              .where(Dossier.unit_id.in_(ops.visible_unit_ids(current_user))))
     if form.validate():
         if form.q.data:

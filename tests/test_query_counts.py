@@ -1,0 +1,48 @@
+"""The busiest pages issue a bounded number of queries, whatever the number of criteria or files."""
+import pytest
+from sqlalchemy import event
+
+from workflow_app.extensions import db
+
+from .conftest import TEST_PASSWORD
+
+
+@pytest.fixture
+def count_queries(app):
+    def count(fn):
+        statements = []
+
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = fn()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return response, len(statements)
+
+    return count
+
+
+@pytest.mark.parametrize("set_code, unit", [("xa-ntm-19.2", "29269"), ("xa-dien-hinh-antt", "29269"),
+                                            ("huyen-ntm-9.4", "844")])
+def test_dossier_page_queries_do_not_grow_with_criteria(client, people, make_dossier, count_queries, set_code, unit):
+    dossier = make_dossier(unit, set_code, "district_reviewed")
+    client.post("/login", data={"username": people["pv05_officer"].username, "password": TEST_PASSWORD})
+    response, queries = count_queries(lambda: client.get(f"/dossiers/{dossier.id}"))
+    assert response.status_code == 200
+    assert queries <= 20, queries
+
+
+@pytest.mark.parametrize("role, path", [("inspector", "/dossiers/"), ("district_officer", "/")])
+def test_lists_do_not_query_once_per_row(client, people, make_dossier, count_queries, role, path):
+    client.post("/login", data={"username": people[role].username, "password": TEST_PASSWORD})
+    counts = []
+    for codes in (("29269", "29272", "29275"), ("29278", "29281", "29284", "29287", "29290", "29293")):
+        for code in codes:
+            make_dossier(code, "xa-ntm-19.2", "commune_submitted")
+        response, queries = count_queries(lambda: client.get(path))
+        assert response.status_code == 200
+        counts.append(queries)
+    assert counts[0] == counts[1], counts  # 3 rows or 9 rows: the same queries
