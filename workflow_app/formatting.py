@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from criteria import Text
 from states import STATE_LABELS
 
+from .models import as_utc
 from .roles import LEVEL_LABELS, ROLE_LABELS, Level, Role
 
 
@@ -56,24 +57,19 @@ def format_date_vn(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(_aware(value), "dd/MM/yyyy")
+        return format_datetime(as_utc(value), "dd/MM/yyyy")
     return value.strftime("%d/%m/%Y")
 
 
 def format_datetime_vn(value: datetime | None) -> str:
     if value is None:
         return ""
-    return format_datetime(_aware(value), "dd/MM/yyyy HH:mm")
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return format_datetime(as_utc(value), "dd/MM/yyyy HH:mm")
 
 
 def days_since(value: datetime) -> int:
     """Whole days from `value` (stored in UTC) until now: how long a dossier has waited."""
-    return (datetime.now(timezone.utc) - _aware(value)).days
+    return (datetime.now(timezone.utc) - as_utc(value)).days
 
 
 def role_label(role: str) -> str:

@@ -35,6 +35,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite gives them back naive)."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 class Unit(db.Model):
     """An administrative unit: tỉnh, huyện/quận/thị xã/thành phố, xã/phường/thị trấn."""
 
@@ -119,6 +124,10 @@ class User(UserMixin, db.Model):
 
     def can_manage_users(self) -> bool:
         return self.role == Role.admin.value
+
+    def can_read_province(self) -> bool:
+        """PV05, inspectors and administrators: the province's overview and audit trail."""
+        return self.role_enum.level == Level.province
 
     def can_see_unit(self, unit: Unit) -> bool:
         """A user sees the units inside their own scope."""

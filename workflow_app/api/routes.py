@@ -29,7 +29,6 @@ FILE_TYPES = ["application/pdf", "image/png", "image/jpeg",
               "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
               "application/vnd.oasis.opendocument.text"]
-AUDIT_READERS = ("inspector", "pv05_officer", "admin")
 
 
 class Unauthorized(OperationError):
@@ -288,7 +287,7 @@ def post_transition(dossier_id, trigger, body):
 
 
 def _audit_reader():
-    if g.api_user.role not in AUDIT_READERS:
+    if not g.api_user.can_read_province():
         raise PermissionDenied(_("Only inspectors, PV05 and administrators read the audit trail."))
 
 

@@ -17,7 +17,6 @@ from .labels import action_label, actor_names, all_actions
 from .queries import AuditFilter, audit_query, unit_names
 
 PER_PAGE = 50
-READERS = ("inspector", "pv05_officer", "admin")
 EXPORT_LIMIT = 100_000
 
 
@@ -25,7 +24,7 @@ def readers_only(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role not in READERS:
+        if not current_user.can_read_province():
             abort(403)
         return view(*args, **kwargs)
 

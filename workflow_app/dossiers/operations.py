@@ -405,14 +405,19 @@ def add_evidence(
     return row
 
 
-def _issued_on(raw: Any) -> date | None:
+def _date(raw: Any, field: str, message: str) -> date | None:
+    """An optional ISO date (YYYY-MM-DD) from a form or JSON; anything else is refused on `field`."""
     if raw in (None, ""):
         return None
     try:
-        issued = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
+        return raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
     except ValueError:
-        raise ValidationFailed(_("The issue date must be a date (YYYY-MM-DD)."), field="issued_on") from None
-    if issued > today_in_vietnam():
+        raise ValidationFailed(message, field=field) from None
+
+
+def _issued_on(raw: Any) -> date | None:
+    issued = _date(raw, "issued_on", _("The issue date must be a date (YYYY-MM-DD)."))
+    if issued is not None and issued > today_in_vietnam():
         raise ValidationFailed(_("The issue date cannot be in the future."), field="issued_on")
     return issued
 
@@ -471,7 +476,7 @@ def fire_transition(
     comment = _text_field(comment, "comment")
     number = _text_field(decision_number, "decision_number", limit=60)
     authority = _text_field(authority, "authority", limit=200)
-    when = _decision_date(decision_date)
+    when = _date(decision_date, "decision_date", _("The decision date must be a date (YYYY-MM-DD)."))
     evaluation = evaluate_dossier(dossier)
     ctx = guard_context(dossier, evaluation, comment=comment, decision_number=number, decision_date=when, authority=authority)
 
@@ -504,14 +509,6 @@ def fire_transition(
         ) from None
     return dossier
 
-
-def _decision_date(raw: Any) -> date | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
-    except ValueError:
-        raise ValidationFailed(_("The decision date must be a date (YYYY-MM-DD)."), field="decision_date") from None
 
 
 # --- what waits for whom -----------------------------------------------------------------------

@@ -13,11 +13,10 @@ from . import bp
 from . import queries
 from .queries import COMMUNE_SETS
 
-VIEWERS = ("pv05_officer", "inspector", "admin")
 
 
 def _data():
-    if current_user.role not in VIEWERS:
+    if not current_user.can_read_province():
         abort(403)
     province = current_user.unit.province
     year = request.args.get("year", type=int) or queries.default_year(province)
