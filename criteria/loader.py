@@ -56,14 +56,18 @@ def _text(raw: Any, where: str, problems: list[str]) -> Text | None:
     return None
 
 
-def _common(directory: Path) -> tuple[dict[str, Scale], dict[str, DocumentType]]:
-    raw = _read_json(directory / COMMON_FILE)
+def _scales_and_types(raw: dict) -> tuple[dict[str, Scale], dict[str, DocumentType]]:
+    """The rating scales and document types a file declares (the common file, or a set's own)."""
     scales = {
         name: Scale(name, tuple(s["levels"]), {lvl: Text.parse(s["labels"][lvl]) for lvl in s["levels"]})
-        for name, s in raw["scales"].items()
+        for name, s in (raw.get("scales") or {}).items()
     }
-    doc_types = {code: DocumentType(code, Text.parse(label)) for code, label in raw["document_types"].items()}
+    doc_types = {code: DocumentType(code, Text.parse(label)) for code, label in (raw.get("document_types") or {}).items()}
     return scales, doc_types
+
+
+def _common(directory: Path) -> tuple[dict[str, Scale], dict[str, DocumentType]]:
+    return _scales_and_types(_read_json(directory / COMMON_FILE))
 
 
 def _parse_inputs(raw_inputs: Any, scales: dict[str, Scale], problems: list[str]) -> dict[str, InputSpec]:
@@ -168,12 +172,8 @@ def build_set(raw: Any, path: str, scales, doc_types, resolve) -> CriteriaSet:
     if unknown:
         problems.append(f"unknown key(s): {', '.join(sorted(unknown))}")
 
-    scales = dict(scales)
-    for name, s in (raw.get("scales") or {}).items():
-        scales[name] = Scale(name, tuple(s["levels"]), {lvl: Text.parse(s["labels"][lvl]) for lvl in s["levels"]})
-    doc_types = dict(doc_types)
-    for code, label in (raw.get("document_types") or {}).items():
-        doc_types[code] = DocumentType(code, Text.parse(label))
+    own_scales, own_types = _scales_and_types(raw)
+    scales, doc_types = {**scales, **own_scales}, {**doc_types, **own_types}
 
     name = _text(raw["name"], "name", problems)
     level = raw["level"]
