@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Mapping, Protocol, Sequence
 
 from .model import CriteriaSet, Criterion, DocumentType, InputSpec
-from .requirements import INCOMPLETE, MET, NOT_MET, RequirementResult
+from .requirements import INCOMPLETE, MET, NOT_MET, RequirementResult, combine
 from .text import Text
 
 
@@ -110,13 +110,6 @@ class Evaluation:
         ]
 
 
-def combine(statuses: Sequence[str]) -> str:
-    """Not met if anything fails on complete data; else incomplete while anything is missing."""
-    if NOT_MET in statuses:
-        return NOT_MET
-    if INCOMPLETE in statuses:
-        return INCOMPLETE
-    return MET
 
 
 class Context:

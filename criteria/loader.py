@@ -300,13 +300,6 @@ class Registry:
     def all(self) -> list[CriteriaSet]:
         return sorted(self._sets.values(), key=lambda s: (s.code, s.issued_on, s.version))
 
-    def for_unit(self, level: str, unit_type: str, year: int) -> list[CriteriaSet]:
-        """Sets a unit of this type may open a dossier under for the year."""
-        return [
-            s for s in self.latest()
-            if s.level == level and s.applies_to_unit_type(unit_type) and s.applies_to_year(year)
-        ]
-
 
 def load_directory(directory: Path = SETS_DIR, extra: Path | None = None) -> Registry:
     """Load every set file of a directory (and one extra file, which replaces its twin)."""

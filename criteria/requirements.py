@@ -24,9 +24,13 @@ class SpecError(ValueError):
     """A requirement in a data file is malformed."""
 
 
-def _both(fn) -> Text:
-    """Build a Text by calling fn(lang) for each language."""
-    return Text(fn("vi"), fn("en"))
+def combine(statuses) -> str:
+    """Not met if anything fails on complete data; else incomplete while anything is missing."""
+    if NOT_MET in statuses:
+        return NOT_MET
+    if INCOMPLETE in statuses:
+        return INCOMPLETE
+    return MET
 
 
 def _missing(*specs: InputSpec) -> RequirementResult:
@@ -521,8 +525,6 @@ class When(Requirement):
                 Text(f"{spec.label.vi}: {answer.vi}, nên không yêu cầu", f"{spec.label.en}: {answer.en}, so not required"),
             )
         results = [req.check(ctx) for req in self.then]
-        from .evaluator import combine
-
         return RequirementResult(
             combine([r.status for r in results]),
             Text(

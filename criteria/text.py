@@ -5,9 +5,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-LANGUAGES = ("vi", "en")
-
-
 @dataclass(frozen=True)
 class Text:
     vi: str

@@ -1,12 +1,18 @@
 """The recognition workflow: states, transitions, guards, on `transitions`. No Flask, no SQL."""
 from .definitions import (
+    ACTING_ROLES,
     ALL_STATES,
     COMMUNE_WORKFLOW,
     DISTRICT_LEVEL,
     DISTRICT_WORKFLOW,
+    EXIT,
+    FORWARD,
     PV05_LEVEL,
+    RETURN,
+    REVIEWER_ROLE,
     STATE_LABELS,
     SUBMITTING_ROLE,
+    WORKFLOWS,
     TransitionSpec,
     Workflow,
     workflow_for,
@@ -15,7 +21,7 @@ from .guards import INPUT_GUARDS, Blocker, GuardContext, Verdict, explain
 from .machine import TransitionRefused, TriggerNotAvailable, WorkflowMachine, machine_for
 
 __all__ = [
-    "ALL_STATES", "Blocker", "COMMUNE_WORKFLOW", "DISTRICT_LEVEL", "DISTRICT_WORKFLOW", "GuardContext", "INPUT_GUARDS",
+    "ACTING_ROLES", "ALL_STATES", "EXIT", "FORWARD", "RETURN", "REVIEWER_ROLE", "Blocker", "COMMUNE_WORKFLOW", "DISTRICT_LEVEL", "DISTRICT_WORKFLOW", "GuardContext", "INPUT_GUARDS",
     "PV05_LEVEL", "STATE_LABELS", "SUBMITTING_ROLE", "TransitionRefused", "TransitionSpec", "TriggerNotAvailable",
-    "Verdict", "Workflow", "WorkflowMachine", "explain", "machine_for", "workflow_for",
+    "Verdict", "WORKFLOWS", "Workflow", "WorkflowMachine", "explain", "machine_for", "workflow_for",
 ]

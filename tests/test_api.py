@@ -6,9 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from criteria.samples import passing_facts
-from workflow_app.dossiers import operations as ops
+from workflow_app.dossiers import queries
+from workflow_app.clock import today_in_vietnam
 from workflow_app.extensions import db
-from workflow_app.models import ApiToken, Dossier, utcnow
+from workflow_app.clock import utcnow
+from workflow_app.models import ApiToken, Dossier
 
 from .conftest import TEST_PASSWORD
 from .files import PDF
@@ -136,7 +138,7 @@ def test_whole_process_by_api(people, api):
     assert opened.status_code == 201
     dossier = opened.json
     assert (dossier["state"], dossier["version"], dossier["unit_code"]) == ("draft", 1, COMMUNE)
-    facts = passing_facts(ops.criteria_set_of(db.session.get(Dossier, dossier["id"])), 2024)
+    facts = passing_facts(queries.criteria_set_of(db.session.get(Dossier, dossier["id"])), 2024)
     path = f"/dossiers/{dossier['id']}"
     dossier = xa("PATCH", f"{path}/data", json={"version": dossier["version"], "values": facts.values}).json
     for code in facts.attestations:
@@ -160,7 +162,7 @@ def test_whole_process_by_api(people, api):
         pv05("PUT", f"{path}/criteria/{c['code']}/verdict", json={"agree": True, "comment": "Đã xác minh"})
     assert pv05("POST", f"{path}/transitions/verify", json={}).json["state"] == "pv05_verified"
     recognized = pv05("POST", f"{path}/transitions/recognize", json={
-        "decision_number": "12/QĐ-CAT", "decision_date": ops.today_in_vietnam().isoformat(), "authority": "Công an tỉnh"})
+        "decision_number": "12/QĐ-CAT", "decision_date": today_in_vietnam().isoformat(), "authority": "Công an tỉnh"})
     assert recognized.status_code == 200 and recognized.json["state"] == "recognized"
     trail = thanhtra("GET", f"/audit?dossier_id={dossier['id']}&action=recognize").json
     assert trail["total"] == 1

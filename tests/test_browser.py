@@ -15,7 +15,9 @@ from werkzeug.serving import make_server
 from criteria.samples import passing_facts
 from workflow_app import create_app
 from workflow_app.demo import seed_demo
-from workflow_app.dossiers import operations as ops
+from workflow_app.dossiers import queries
+from workflow_app.clock import today_in_vietnam
+from workflow_app.models import Dossier
 from workflow_app.extensions import db
 
 from .conftest import _missing, base_config
@@ -125,7 +127,7 @@ def test_the_whole_process(server, browser, shots, tmp_path):
     dossier_path = re.sub(r"^https?://[^/]+", "", xa.page.url).split("#")[0]
     assert re.fullmatch(r"/dossiers/\d+", dossier_path)
     with app.app_context():
-        cset = ops.criteria_set_of(db.session.get(ops.Dossier, int(dossier_path.rsplit("/", 1)[1])))
+        cset = queries.criteria_set_of(db.session.get(Dossier, int(dossier_path.rsplit("/", 1)[1])))
     facts = passing_facts(cset, YEAR)
     facts.values["is_key_complex_area"] = False  # no transformation plan needed
     for criterion, doc_type in (("I.1", "nghi_quyet_dang_uy"), ("I.1", "ke_hoach_ubnd"), ("I.2", "ke_hoach_nam_tinh_hinh"),
@@ -202,7 +204,7 @@ def test_the_whole_process(server, browser, shots, tmp_path):
     pv05.submit("[data-testid=save-verdicts]")
     pv05.submit("button[data-trigger=verify]")
     assert pv05.state() == "pv05_verified"
-    today = ops.today_in_vietnam().strftime("%d/%m/%Y")
+    today = today_in_vietnam().strftime("%d/%m/%Y")
     pv05.page.fill("#t-recognize-number", f"{YEAR}/QĐ-CAT")
     pv05.page.fill("#t-recognize-date", today)
     pv05.page.fill("#t-recognize-authority", "Giám đốc Công an tỉnh Trà Vinh")

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from workflow_app import create_app
 from workflow_app.audit import trail
 from workflow_app.dossiers import operations as ops
+from workflow_app.dossiers import queries
 from workflow_app.errors import Conflict
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Dossier, User, Verdict
@@ -134,7 +135,7 @@ def make_dossier_in():
                 officer = create_user(None, username="huyen844", full_name="Công an huyện", password="mat-khau-123",
                                       role="district_officer", unit_code="844")
             dossier = build_dossier(commune, "xa-dien-hinh-antt", "commune_submitted", creator=officer)
-            for criterion in ops.criteria_set_of(dossier).criteria:
+            for criterion in queries.criteria_set_of(dossier).criteria:
                 db.session.add(Verdict(dossier=dossier, criterion=criterion.code, level="district", agree=True, by=officer))
             db.session.commit()
             return dossier.id, officer.id, dossier.version

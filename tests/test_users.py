@@ -6,7 +6,7 @@ from workflow_app.errors import ValidationFailed
 from workflow_app.extensions import db
 from states import ALL_STATES
 from workflow_app.demo import DEMO_DOSSIERS
-from workflow_app.dossiers import operations as ops
+from workflow_app.dossiers import queries
 from workflow_app.models import Dossier, User
 
 from .conftest import TEST_PASSWORD
@@ -162,7 +162,7 @@ def test_seed_demo_dossiers_cover_every_state_and_set_in_cang_long_only(runner):
     returned = next(d for d in dossiers if d.state == "returned" and d.criteria_set == "xa-ntm-19.2")
     assert any(not v.agree and v.comment for v in returned.verdicts)
     district = next(d for d in dossiers if d.criteria_set == "huyen-ntm-9.4")
-    iii2 = ops.evaluate_dossier(district).results["III.2"]
+    iii2 = queries.evaluate_dossier(district).results["III.2"]
     assert iii2.status == "not_met" and "7/13 xã" in iii2.reason.vi
     assert trail.verify().ok
 

@@ -6,6 +6,9 @@ from sqlalchemy import func, select
 
 from workflow_app.audit import trail
 from workflow_app.dossiers import operations as ops
+from workflow_app.dossiers import queries
+from workflow_app.clock import today_in_vietnam
+from workflow_app import errors
 from workflow_app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Dossier, Unit, Verdict
@@ -22,7 +25,7 @@ def audit_count() -> int:
 
 
 def agree_all(dossier, level, user):
-    for criterion in ops.criteria_set_of(dossier).criteria:
+    for criterion in queries.criteria_set_of(dossier).criteria:
         db.session.add(Verdict(dossier=dossier, criterion=criterion.code, level=level, agree=True, by=user))
     db.session.commit()
 
@@ -44,7 +47,7 @@ def xa_of(district_code):
 
 
 def full_inputs():
-    return dict(comment="Nhận xét của cán bộ", decision_number="15/QĐ-CAT", decision_date=ops.today_in_vietnam(),
+    return dict(comment="Nhận xét của cán bộ", decision_number="15/QĐ-CAT", decision_date=today_in_vietnam(),
                 authority="Công an tỉnh Trà Vinh")
 
 
@@ -98,15 +101,15 @@ def test_a_commune_dossier_from_draft_to_recognized(app, people, make_dossier):
     dossier = make_dossier(COMMUNE_CODE, "xa-ntm-19.2", "draft")
     start = audit_count()
     ops.fire_transition(people["commune_officer"], dossier, "submit")
-    for criterion in ops.criteria_set_of(dossier).criteria:
+    for criterion in queries.criteria_set_of(dossier).criteria:
         ops.record_verdict(people["district_officer"], dossier, criterion.code, agree=True)
     ops.fire_transition(people["district_officer"], dossier, "approve")
-    for criterion in ops.criteria_set_of(dossier).criteria:
+    for criterion in queries.criteria_set_of(dossier).criteria:
         ops.record_verdict(people["pv05_officer"], dossier, criterion.code, agree=True, comment="Đã xác minh")
     ops.fire_transition(people["pv05_officer"], dossier, "verify")
-    assert dossier.verified_on == ops.today_in_vietnam()
+    assert dossier.verified_on == today_in_vietnam()
     ops.fire_transition(people["pv05_officer"], dossier, "recognize", decision_number="15/QĐ-CAT",
-                        decision_date=ops.today_in_vietnam(), authority="Công an tỉnh Trà Vinh")
+                        decision_date=today_in_vietnam(), authority="Công an tỉnh Trà Vinh")
     db.session.commit()
     assert (dossier.state, dossier.decision_number, dossier.decision_authority) == ("recognized", "15/QĐ-CAT", "Công an tỉnh Trà Vinh")
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.seq > start).order_by(AuditEntry.seq)).all()
@@ -116,7 +119,7 @@ def test_a_commune_dossier_from_draft_to_recognized(app, people, make_dossier):
     recognized = entries[-1]
     assert len(recognized.details["snapshot"]) == 8
     assert all(s["status"] == "met" for s in recognized.details["snapshot"])
-    assert recognized.details["decision"] == {"number": "15/QĐ-CAT", "date": ops.today_in_vietnam().isoformat(),
+    assert recognized.details["decision"] == {"number": "15/QĐ-CAT", "date": today_in_vietnam().isoformat(),
                                               "authority": "Công an tỉnh Trà Vinh"}
     assert trail.verify().ok
 
@@ -125,7 +128,7 @@ def test_refused_submit_names_blockers_and_changes_nothing(app, people, make_dos
     dossier = make_dossier(COMMUNE_CODE, "xa-ntm-19.2", "draft",
                            values={"social_order_crimes_prev": 40, "social_order_crimes": 39})
     before, version = audit_count(), dossier.version
-    with pytest.raises(ops.GuardFailed) as refused:
+    with pytest.raises(errors.GuardFailed) as refused:
         ops.fire_transition(people["commune_officer"], dossier, "submit")
     assert [b.criterion for b in refused.value.blockers] == ["I.5"]
     assert "40 → 39 (giảm 2,5%), yêu cầu giảm ít nhất 5%" in refused.value.blockers[0].reason.vi
@@ -137,7 +140,7 @@ def test_refused_submit_names_blockers_and_changes_nothing(app, people, make_dos
 
 def test_return_requires_a_comment(app, people, make_dossier):
     dossier = make_dossier(COMMUNE_CODE, "xa-ntm-19.2", "commune_submitted")
-    with pytest.raises(ops.GuardFailed) as refused:
+    with pytest.raises(errors.GuardFailed) as refused:
         ops.fire_transition(people["district_officer"], dossier, "return_to_commune", comment="  ")
     assert refused.value.blockers[0].field == "comment"
     ops.fire_transition(people["district_officer"], dossier, "return_to_commune", comment="Bổ sung nghị quyết")
@@ -207,7 +210,7 @@ def test_out_of_scope_dossier_is_not_found(app, make_user, make_dossier):
     dossier = make_dossier(COMMUNE_CODE, "xa-ntm-19.2", "commune_submitted")
     for user in (other_commune, other_district):
         with pytest.raises(NotFound):
-            ops.get_dossier(user, dossier.id)
+            queries.get_dossier(user, dossier.id)
         with pytest.raises(NotFound):
             ops.fire_transition(user, dossier, "return_to_commune", comment="x")
 
@@ -237,7 +240,7 @@ def test_attestation_rules(app, people, make_dossier):
         ops.set_attestation(officer, dossier, "I.4", met=False, note="")
     assert "note" in err.value.fields
     ops.set_attestation(officer, dossier, "I.4", met=False, note="Chưa rà soát đủ các ấp")
-    assert ops.evaluate_dossier(dossier).results["I.4"].status == "not_met"
+    assert queries.evaluate_dossier(dossier).results["I.4"].status == "not_met"
 
 
 @pytest.mark.parametrize(
@@ -302,15 +305,15 @@ def test_district_aggregates_count_xa_only_and_follow_revocations(app, people, m
     assert len(xa) == 6
     district = make_dossier("850", "huyen-ntm-9.4", "draft")
     recognize_communes("850", "xa-ntm-19.2", xa[:5])
-    result = ops.evaluate_dossier(district).results["III.2"]
+    result = queries.evaluate_dossier(district).results["III.2"]
     assert result.status == "not_met" and "5/6 xã" in result.reason.vi
     commune = make_dossier(xa[5], "xa-ntm-19.2", "recognized")
     recognize_communes("850", "xa-ntm-nc-19.2", xa[:1])
-    assert ops.evaluate_dossier(district).results["III.2"].status == "met"
+    assert queries.evaluate_dossier(district).results["III.2"].status == "met"
     pv05 = people["pv05_officer"]
     ops.fire_transition(pv05, commune, "revoke", comment="Phát hiện sai phạm", decision_number="20/QĐ-CAT")
     db.session.commit()
-    after = ops.evaluate_dossier(district).results["III.2"]
+    after = queries.evaluate_dossier(district).results["III.2"]
     assert after.status == "not_met"
     assert commune.unit.name in after.reason.vi
 
@@ -321,7 +324,7 @@ def test_thi_tran_recognition_does_not_count(app, people, make_dossier):
     recognize_communes("850", "xa-ntm-19.2", xa)
     recognize_communes("850", "xa-ntm-nc-19.2", [thi_tran])
     district = make_dossier("850", "huyen-ntm-9.4", "draft")
-    result = ops.evaluate_dossier(district).results["III.2"]
+    result = queries.evaluate_dossier(district).results["III.2"]
     assert result.status == "not_met"
     assert "0/6 xã, yêu cầu ít nhất 1 (10%, làm tròn lên)" in result.reason.vi
 
@@ -330,17 +333,17 @@ def test_later_years_do_not_count_for_an_earlier_dossier(app, people, make_dossi
     xa = xa_of("850")
     recognize_communes("850", "xa-ntm-19.2", xa, year=2025)
     district = make_dossier("850", "huyen-ntm-9.4", "draft", year=2024)
-    assert "0/6 xã" in ops.evaluate_dossier(district).results["III.2"].reason.vi
+    assert "0/6 xã" in queries.evaluate_dossier(district).results["III.2"].reason.vi
 
 
 def test_transitions_for_lists_what_the_user_may_do(app, people, make_dossier):
     dossier = make_dossier(COMMUNE_CODE, "xa-ntm-19.2", "commune_submitted")
-    offered = ops.transitions_for(people["district_officer"], dossier)
+    offered = queries.transitions_for(people["district_officer"], dossier)
     by_trigger = {t["spec"].trigger: t for t in offered}
     assert sorted(by_trigger) == ["approve", "return_to_commune"]
     assert by_trigger["return_to_commune"]["allowed"] is True
     assert by_trigger["approve"]["allowed"] is False and len(by_trigger["approve"]["blockers"]) == 8
-    assert ops.transitions_for(people["inspector"], dossier) == []
+    assert queries.transitions_for(people["inspector"], dossier) == []
 
 
 def test_comments_are_audited(app, people, make_dossier):
@@ -371,7 +374,7 @@ def test_decision_date_is_validated(app, people, make_dossier):
         ops.fire_transition(people["pv05_officer"], dossier, "recognize", decision_number="1", decision_date="31/12/2024",
                             authority="CAT")
     assert "decision_date" in err.value.fields
-    with pytest.raises(ops.GuardFailed) as refused:
+    with pytest.raises(errors.GuardFailed) as refused:
         ops.fire_transition(people["pv05_officer"], dossier, "recognize", decision_number="1",
                             decision_date=date(2025, 1, 9), authority="CAT")
     assert refused.value.blockers[0].field == "decision_date"

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, request
 from flask_login import current_user
 
 import templates as _templates
 
 from .config import load_config
+from .errors import register_error_handlers
 from .extensions import babel, csrf, db, login_manager, migrate
+from .i18n import select_locale
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -20,19 +22,6 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'"
 )
-
-
-def select_locale() -> str:
-    """Vietnamese unless the user switched to English (the command line speaks Vietnamese).
-
-    API clients choose with Accept-Language.
-    """
-    if not has_request_context():
-        return "vi"
-    if request.path.startswith("/api/"):
-        return request.accept_languages.best_match(["vi", "en"]) or "vi"
-    chosen = session.get("lang")
-    return chosen if chosen in ("vi", "en") else "vi"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -74,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .reports import bp as reports_bp
 
     formatting.init_app(app)
+    register_error_handlers(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)

@@ -92,6 +92,5 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "REMEMBER_COOKIE_SECURE": production,
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
-        "LANGUAGES": ("vi", "en"),
         "WTF_CSRF_TIME_LIMIT": None,
     }

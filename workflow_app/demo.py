@@ -9,6 +9,8 @@ from criteria.samples import passing_facts
 
 from .admin.operations import create_user
 from .dossiers import operations as ops
+from .dossiers import queries
+from .clock import today_in_vietnam
 from .extensions import db
 from .models import Dossier, Unit, User, hash_password
 from .roles import Level, Role
@@ -116,7 +118,7 @@ def _demo_pdf(title: str) -> bytes:
 
 def _fill(officer: User, dossier: Dossier, *, complete: bool = True) -> None:
     """Enter figures, attestations and evidence that meet every criterion (half of it when not complete)."""
-    cset = ops.criteria_set_of(dossier)
+    cset = queries.criteria_set_of(dossier)
     facts = passing_facts(cset, dossier.year)
     values = dict(facts.values)
     if not complete:
@@ -132,7 +134,7 @@ def _fill(officer: User, dossier: Dossier, *, complete: bool = True) -> None:
 
 
 def _verdicts(reviewer: User, dossier: Dossier, comment: str = "") -> None:
-    for criterion in ops.criteria_set_of(dossier).criteria:
+    for criterion in queries.criteria_set_of(dossier).criteria:
         ops.record_verdict(reviewer, dossier, criterion.code, agree=True, comment=comment)
 
 
@@ -149,7 +151,7 @@ def _demo_dossier(unit_code: str, set_code: str, state: str) -> Dossier:
         return dossier
     ops.fire_transition(officer, dossier, "submit")
     if state == "returned":
-        first = ops.criteria_set_of(dossier).criteria[0].code
+        first = queries.criteria_set_of(dossier).criteria[0].code
         ops.record_verdict(district_officer, dossier, first, agree=False,
                            comment="Nghị quyết của Đảng ủy chưa có chữ ký, đề nghị bổ sung bản ký.")
         ops.fire_transition(district_officer, dossier, "return_to_commune",
@@ -165,7 +167,7 @@ def _demo_dossier(unit_code: str, set_code: str, state: str) -> Dossier:
     ops.fire_transition(pv05, dossier, "verify")
     if state == "pv05_verified":
         return dossier
-    today = ops.today_in_vietnam()
+    today = today_in_vietnam()
     ops.fire_transition(pv05, dossier, "recognize", decision_number=f"{dossier.id}/QĐ-CAT",
                         decision_date=today, authority="Giám đốc Công an tỉnh Trà Vinh")
     if state == "revoked":

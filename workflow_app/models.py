@@ -1,7 +1,7 @@
 """Tables. Predicates about who may do what live beside the rows they guard."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import current_app
 from flask_login import UserMixin
@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+import states
+
+from .clock import UTCDateTime, utcnow
 from .extensions import db
 from .roles import Level, Role
 
@@ -29,15 +31,6 @@ from .roles import Level, Role
 def hash_password(password: str) -> str:
     """Hash with the configured method (tests use a cheap one; production keeps scrypt)."""
     return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime) -> datetime:
-    """A stored time as an aware UTC datetime (SQLite gives them back naive)."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class Unit(db.Model):
@@ -101,7 +94,7 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit] = relationship()
 
@@ -132,6 +125,14 @@ class User(UserMixin, db.Model):
     def can_see_unit(self, unit: Unit) -> bool:
         """A user sees the units inside their own scope."""
         return unit.is_within(self.unit)
+
+    def works_on_dossiers(self) -> bool:
+        """Everyone but the administrator, who manages users, works with dossiers."""
+        return self.role != Role.admin.value
+
+    def can_open_dossiers(self) -> bool:
+        """Commune police open their commune's dossiers, district police their district's."""
+        return self.role in states.SUBMITTING_ROLE.values()
 
 
 class Dossier(db.Model):
@@ -172,9 +173,9 @@ class Dossier(db.Model):
     revocation_number: Mapped[str | None] = mapped_column(String(60))
     verified_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit] = relationship()
     created_by: Mapped[User] = relationship()
@@ -189,6 +190,35 @@ class Dossier(db.Model):
     def __repr__(self) -> str:
         return f"<Dossier {self.id} {self.criteria_set} {self.year} {self.state}>"
 
+    # Who may do what with this dossier. Operations enforce these; views and templates only ask.
+
+    @property
+    def workflow(self) -> states.Workflow:
+        return states.workflow_for(self.level)
+
+    def can_view(self, user: User) -> bool:
+        return user.can_see_unit(self.unit)
+
+    def is_submitter(self, user: User) -> bool:
+        """The police of the dossier's own unit, at the level that files it."""
+        return user.role == self.workflow.submitting_role and user.unit_id == self.unit_id
+
+    @property
+    def is_editable(self) -> bool:
+        """Figures, attestations and evidence change only in a draft or a returned dossier."""
+        return self.state in self.workflow.editable_states
+
+    def can_edit(self, user: User) -> bool:
+        return self.is_submitter(user) and self.is_editable
+
+    def can_review(self, user: User) -> bool:
+        """The reviewer whose turn it is records verdicts on each criterion."""
+        return self.can_view(user) and user.role == self.workflow.reviewer_role(self.state)
+
+    def can_comment(self, user: User) -> bool:
+        """Everyone taking part in the process comments; inspectors and administrators read."""
+        return self.can_view(user) and user.role in states.ACTING_ROLES
+
 
 class Attestation(db.Model):
     """An officer's declaration that a criterion is met or not, with a note."""
@@ -202,7 +232,7 @@ class Attestation(db.Model):
     met: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str] = mapped_column(Text, default="")
     by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     dossier: Mapped[Dossier] = relationship(back_populates="attestations")
     by: Mapped[User] = relationship()
@@ -224,7 +254,7 @@ class Verdict(db.Model):
     agree: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
     by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     dossier: Mapped[Dossier] = relationship(back_populates="verdicts")
     by: Mapped[User] = relationship()
@@ -238,7 +268,7 @@ class Comment(db.Model):
     criterion: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     dossier: Mapped[Dossier] = relationship(back_populates="comments")
     by: Mapped[User] = relationship()
@@ -260,9 +290,9 @@ class Evidence(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Removal keeps the row and the file: the audit trail may point at them.
-    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     dossier: Mapped[Dossier] = relationship(foreign_keys=[dossier_id])
@@ -275,7 +305,7 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
     actor: Mapped[str] = mapped_column(String(64), index=True)
     role: Mapped[str] = mapped_column(String(32))
@@ -308,9 +338,9 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
 
@@ -322,4 +352,4 @@ class AuthFailure(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(120), index=True)  # "user:NAME" or "ip:ADDRESS"
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -1,9 +1,26 @@
 """Small helpers shared by the web views."""
 from __future__ import annotations
 
+from typing import Callable, TypeVar
+
 from flask import flash
 
 from .errors import OperationError
+from .transaction import unit_of_work
+
+T = TypeVar("T")
+
+
+def submit(change: Callable[[], T], *, form=None) -> tuple[T | None, OperationError | None]:
+    """Run `change` as the request's one unit of work: (its result, None) once committed, or
+    (None, the refusal) with nothing written and, given a form, the refusal placed on its fields."""
+    try:
+        with unit_of_work():
+            return change(), None
+    except OperationError as exc:
+        if form is not None:
+            place_errors(form, exc)
+        return None, exc
 
 
 def place_errors(form, exc: OperationError) -> None:

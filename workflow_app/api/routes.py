@@ -13,9 +13,10 @@ from ..audit.labels import history_of
 from ..audit.queries import AuditFilter, audit_query
 from ..dossiers import evidence as storage
 from ..dossiers import operations as ops
-from ..errors import OperationError, PermissionDenied
+from ..dossiers import queries
+from ..errors import NotFound, PermissionDenied, Unauthorized
 from ..extensions import csrf, db
-from ..formatting import language, tr
+from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..transaction import unit_of_work
 from ..units.operations import units_within
@@ -25,15 +26,6 @@ from .schemas import BODIES, COMPONENTS, EVIDENCE_UPLOAD, STATES, TRIGGERS, ref
 from .spec import declare, openapi
 
 csrf.exempt(bp)
-FILE_TYPES = ["application/pdf", "image/png", "image/jpeg",
-              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-              "application/vnd.oasis.opendocument.text"]
-
-
-class Unauthorized(OperationError):
-    status = 401
-    code = "unauthorized"
 
 
 def authenticate():
@@ -47,11 +39,6 @@ def authenticate():
 
 
 endpoint = declare(bp, COMPONENTS, authenticate)
-
-
-@bp.errorhandler(OperationError)
-def operation_error(exc: OperationError):
-    return jsonify(exc.to_dict()), exc.status
 
 
 def iso(value):
@@ -112,7 +99,7 @@ def get_criteria_set(code):
     try:
         cset = criteria.default_registry().get(code)
     except criteria.UnknownCriteriaSet:
-        raise ops.NotFound(_("No criteria set %(code)s.", code=code)) from None
+        raise NotFound(_("No criteria set %(code)s.", code=code)) from None
     return jsonify({
         "code": cset.code, "name": tr(cset.name), "version": cset.version, "level": cset.level, "source": cset.source,
         "groups": [{"code": grp.code, "title": tr(grp.title)} for grp in cset.groups],
@@ -128,8 +115,8 @@ def get_criteria_set(code):
 
 
 def dossier_json(dossier: Dossier) -> dict:
-    evaluation = ops.evaluate_dossier(dossier)
-    cset = ops.criteria_set_of(dossier)
+    evaluation = queries.evaluate_dossier(dossier)
+    cset = queries.criteria_set_of(dossier)
     attestations = {a.criterion: a for a in dossier.attestations}
     verdicts: dict[str, list] = {}
     for v in dossier.verdicts:
@@ -151,7 +138,7 @@ def dossier_json(dossier: Dossier) -> dict:
         "evidence": [evidence_json(e) for e in dossier.evidence],
         "transitions": [{"trigger": t["spec"].trigger, "allowed": t["allowed"],
                          "blockers": [b.to_dict(lang) for b in t["blockers"]]}
-                        for t in ops.transitions_for(g.api_user, dossier, evaluation)],
+                        for t in queries.transitions_for(g.api_user, dossier, evaluation)],
         "history": [{"seq": item["entry"].seq, "at": iso(item["entry"].at), "actor": item["entry"].actor,
                      "action": item["entry"].action, "from_state": item["entry"].from_state,
                      "to_state": item["entry"].to_state, "comment": item["entry"].comment}
@@ -165,7 +152,7 @@ def evidence_json(e) -> dict:
 
 
 def _dossier(dossier_id: int) -> Dossier:
-    return ops.get_dossier(g.api_user, dossier_id)
+    return queries.get_dossier(g.api_user, dossier_id)
 
 
 @endpoint("/dossiers", "POST", "Open a dossier for the caller's unit", body=BODIES["open"], success=201,
@@ -185,7 +172,7 @@ def open_dossier(body):
                  "per_page": {"type": "integer", "minimum": 1, "maximum": 100}},
           response=ref("DossierPage"), errors=(400,))
 def list_dossiers(query):
-    stmt = (select(Dossier).where(Dossier.unit_id.in_(ops.visible_unit_ids(g.api_user)))
+    stmt = (select(Dossier).where(Dossier.unit_id.in_(queries.visible_unit_ids(g.api_user)))
             .options(selectinload(Dossier.unit), selectinload(Dossier.attestations), selectinload(Dossier.verdicts),
                      selectinload(Dossier.evidence)))
     if "state" in query:
@@ -254,7 +241,7 @@ def post_evidence(dossier_id):
 @endpoint("/dossiers/<int:dossier_id>/evidence/<int:evidence_id>", "GET", "Download an evidence file",
           file_response=True, errors=(404,))
 def get_evidence(dossier_id, evidence_id):
-    row = ops.get_evidence(g.api_user, _dossier(dossier_id), evidence_id)
+    row = queries.get_evidence(g.api_user, _dossier(dossier_id), evidence_id)
     return send_file(storage.path_of(row.stored_name), mimetype=row.content_type, as_attachment=True,
                      download_name=row.filename)
 
@@ -263,7 +250,7 @@ def get_evidence(dossier_id, evidence_id):
           success=204, errors=(400, 403, 404, 409, 422))
 def delete_evidence(dossier_id, evidence_id):
     dossier = _dossier(dossier_id)
-    row = ops.get_evidence(g.api_user, dossier, evidence_id)
+    row = queries.get_evidence(g.api_user, dossier, evidence_id)
     with unit_of_work():
         ops.remove_evidence(g.api_user, dossier, row, version=request.args.get("version"))
     return "", 204
@@ -275,7 +262,7 @@ def delete_evidence(dossier_id, evidence_id):
 def post_transition(dossier_id, trigger, body):
     dossier = _dossier(dossier_id)
     if trigger not in TRIGGERS:
-        raise ops.NotFound(_("There is no action %(trigger)s.", trigger=trigger), field="trigger")
+        raise NotFound(_("There is no action %(trigger)s.", trigger=trigger), field="trigger")
     with unit_of_work():
         ops.fire_transition(g.api_user, dossier, trigger, version=body.get("version"), comment=body.get("comment", ""),
                             decision_number=body.get("decision_number", ""), decision_date=body.get("decision_date"),
@@ -321,5 +308,5 @@ def verify_audit():
 
 @bp.route("/openapi.json")
 def openapi_document():
-    return jsonify(openapi(COMPONENTS, bp.url_prefix, FILE_TYPES))
+    return jsonify(openapi(COMPONENTS, bp.url_prefix, storage.CONTENT_TYPES))
 

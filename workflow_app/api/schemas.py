@@ -1,7 +1,8 @@
 """JSON schemas of the API: the OpenAPI components, and what request bodies are checked against."""
 import states
 
-from .spec import ERROR_CODES, ref
+from ..errors import ERROR_CODES
+from .spec import ref
 
 STR = {"type": "string"}
 INT = {"type": "integer"}

@@ -11,19 +11,12 @@ from flask import g, request
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 
-from ..errors import NotFound, OperationError, ValidationFailed
+from ..errors import BadRequest, NotFound, ValidationFailed
 
-ERROR_CODES = ["unauthorized", "forbidden", "not_found", "validation", "guard_failed", "conflict", "too_large",
-               "rate_limited", "method_not_allowed", "server_error"]
 ERROR_STATUSES = {400: "Bad request", 401: "Missing or invalid token", 403: "The role may not do this",
                   404: "Not found, or outside the caller's scope", 409: "Guard failed, or the dossier changed",
                   413: "File too large", 422: "Invalid values (the fields are named)", 429: "Too many attempts"}
 MAX_ID = 2**31 - 1
-
-
-class BadRequest(OperationError):
-    status = 400
-    code = "validation"
 
 
 def ref(name: str) -> dict:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from ..auth.operations import authenticate
 from ..extensions import db
-from ..models import ApiToken, User, as_utc, utcnow
+from ..clock import utcnow
+from ..models import ApiToken, User
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -30,7 +31,7 @@ def issue_token(username: str, password: str, address: str) -> tuple[str, ApiTok
 def user_for(token: str) -> tuple[User, ApiToken] | None:
     """The active user of a valid, unexpired, unrevoked token."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= utcnow() or not row.user.is_active:
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row.user, row
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 import states
 
 from ..extensions import db
+from ..i18n import language
 from ..models import AuditEntry, User
 
 ACTION_LABELS = {
@@ -23,13 +24,10 @@ ACTION_LABELS = {
 
 
 def action_label(action: str, lang: str | None = None) -> str:
-    if lang is None:
-        from ..formatting import language
-
-        lang = language()
+    lang = lang or language()
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
-    for workflow in (states.COMMUNE_WORKFLOW, states.DISTRICT_WORKFLOW):
+    for workflow in states.WORKFLOWS.values():
         try:
             return workflow.transition(action).label.get(lang)
         except KeyError:
@@ -38,7 +36,7 @@ def action_label(action: str, lang: str | None = None) -> str:
 
 
 def all_actions() -> list[str]:
-    triggers = list(dict.fromkeys(states.COMMUNE_WORKFLOW.triggers() + states.DISTRICT_WORKFLOW.triggers()))
+    triggers = list(dict.fromkeys(t for w in states.WORKFLOWS.values() for t in w.triggers()))
     return list(ACTION_LABELS) + triggers
 
 

@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from ..clock import start_of_day
 from ..extensions import db
 from ..models import AuditEntry, Unit, User
 from ..units.operations import search_key, units_within
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
 
 @dataclass
 class AuditFilter:
@@ -22,10 +19,6 @@ class AuditFilter:
     action: str = ""
     since: date | None = None  # Vietnamese calendar days, both ends included
     until: date | None = None
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=VIETNAM)
 
 
 def visible_codes(user: User) -> list[str]:
@@ -47,9 +40,9 @@ def audit_query(user: User, f: AuditFilter):
     if f.action:
         query = query.where(AuditEntry.action == f.action)
     if f.since:
-        query = query.where(AuditEntry.at >= _start_of(f.since))
+        query = query.where(AuditEntry.at >= start_of_day(f.since))
     if f.until:
-        query = query.where(AuditEntry.at < _start_of(f.until + timedelta(days=1)))
+        query = query.where(AuditEntry.at < start_of_day(f.until + timedelta(days=1)))
     return query.order_by(AuditEntry.seq.desc())
 
 

@@ -17,6 +17,8 @@ from .labels import action_label, actor_names, all_actions
 from .queries import AuditFilter, audit_query, unit_names
 
 PER_PAGE = 50
+# Every page names actions the way the trail does (the dossier's history, the inboxes).
+bp.add_app_template_global(action_label, "action_label")
 EXPORT_LIMIT = 100_000
 
 

@@ -17,7 +17,8 @@ from flask import current_app
 from sqlalchemy import DDL, event, insert, select, update
 
 from ..extensions import db
-from ..models import AuditEntry, AuditHead, User, as_utc, utcnow
+from ..clock import utcnow
+from ..models import AuditEntry, AuditHead, User
 
 GENESIS = "0" * 64
 SEALED_FIELDS = (
@@ -28,7 +29,7 @@ SEALED_FIELDS = (
 
 def _timestamp(value: datetime) -> str:
     """UTC with microseconds, "2025-01-01T00:00:01.000000Z" (isoformat: the same text, faster)."""
-    return as_utc(value).astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def canonical(fields: dict[str, Any]) -> bytes:

@@ -6,23 +6,18 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
-from ..errors import OperationError
+from ..errors import RateLimited, Unauthorized
 from ..extensions import db
-from ..models import AuthFailure, User, utcnow
+from ..clock import utcnow
+from ..models import AuthFailure, User
 
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
 
-class AuthenticationFailed(OperationError):
-    status = 401
-    code = "unauthorized"
-
-
-class RateLimited(OperationError):
-    status = 429
-    code = "rate_limited"
+class AuthenticationFailed(Unauthorized):
+    """Wrong credentials, or a deactivated account."""
 
 
 def _recent_failures(key: str) -> int:

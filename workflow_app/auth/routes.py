@@ -7,7 +7,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from . import bp
 from .forms import LoginForm
 from ..errors import OperationError
-from .operations import RateLimited, authenticate
+from ..errors import RateLimited
+from .operations import authenticate
 
 
 def safe_next(target: str | None) -> str | None:

@@ -12,20 +12,22 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 # What each accepted kind of file starts with (or, for office files, what its zip holds).
 SIGNATURES = (
     (b"%PDF-", "application/pdf", "PDF"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
     (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
 )
 ZIP_KINDS = (
     ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "DOCX"),
     ("xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
 )
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
-ACCEPTED = "PDF, JPEG, PNG, DOCX, XLSX, ODT"
+ACCEPTED = ", ".join([label for *_rest, label in SIGNATURES + ZIP_KINDS] + ["ODT"])
+# Every content type an evidence file may have (the API's description lists them).
+CONTENT_TYPES = [content_type for _magic, content_type, _label in SIGNATURES + ZIP_KINDS] + [ODT_MIMETYPE.decode()]
 
 
 class FileTooLarge(Exception):
@@ -88,14 +90,33 @@ def store(session: Session, content: bytes) -> StoredFile:
     with open(partial, "wb") as fh:
         fh.write(content)
     os.replace(partial, path)
-    session.info.setdefault("new_files", []).append(path)
+    if isinstance(session, scoped_session):
+        session = session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault("new_files", []).append((path, transaction))
     return StoredFile(stored_name, len(content), hashlib.sha256(content).hexdigest(), content_type)
 
 
+def _within(transaction, rolled_back) -> bool:
+    while transaction is not None:
+        if transaction is rolled_back:
+            return True
+        transaction = transaction.parent
+    return False
+
+
 @event.listens_for(Session, "after_soft_rollback")
-def _remove_files_of_rolled_back_uploads(session, _previous_transaction):
-    for path in session.info.pop("new_files", []):
-        Path(path).unlink(missing_ok=True)
+def _remove_files_of_rolled_back_uploads(session, previous_transaction):
+    """Delete the files written inside the transaction (or savepoint) that rolled back, and only those:
+    a savepoint rolled back inside a request that then commits keeps the files written before it."""
+    kept = []
+    for path, transaction in session.info.pop("new_files", []):
+        if _within(transaction, previous_transaction):
+            Path(path).unlink(missing_ok=True)
+        else:
+            kept.append((path, transaction))
+    if kept:
+        session.info["new_files"] = kept
 
 
 @event.listens_for(Session, "after_commit")

@@ -1,131 +1,28 @@
 """Dossier operations shared by the web UI and the API. They check role, scope and state,
-write their audit entry in the caller's transaction, and never commit."""
+write their audit entry in the caller's transaction, and never commit. Reads are in queries."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import joinedload
 
 import criteria
 import states
-from criteria import CriteriaSet, Evaluation, Facts
 
 from ..audit import trail
-from ..errors import Conflict, NotFound, OperationError, PermissionDenied, ValidationFailed
+from ..clock import today_in_vietnam, utcnow
+from ..errors import Conflict, GuardFailed, NotFound, PermissionDenied, TooLarge, ValidationFailed
 from ..extensions import db
-from ..formatting import language
-from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict, utcnow
-from ..roles import Level
-from ..units.operations import get_unit, units_within
+from ..i18n import language
+from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict
+from ..units.operations import get_unit
 from . import evidence as files
-from .aggregates import DatabaseAggregates
+from .queries import criteria_set_of, evaluate_dossier, guard_context
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_COMMENT = 4000
-
-
-class GuardFailed(OperationError):
-    """A transition refused by its guards, with the blockers that refused it."""
-
-    status = 409
-    code = "guard_failed"
-
-    def __init__(self, message: str, blockers: list[states.Blocker]):
-        super().__init__(message)
-        self.blockers = blockers
-
-    def to_dict(self) -> dict:
-        lang = language()
-        return {**super().to_dict(), "blockers": [b.to_dict(lang) for b in self.blockers]}
-
-
-class TooLarge(OperationError):
-    status = 413
-    code = "too_large"
-
-
-def today_in_vietnam() -> date:
-    return datetime.now(VIETNAM).date()
-
-
-# --- reading ----------------------------------------------------------------------------------
-
-
-def criteria_set_of(dossier: Dossier) -> CriteriaSet:
-    """The set and version the dossier was opened with."""
-    return criteria.default_registry().get(dossier.criteria_set, dossier.criteria_set_version)
-
-
-def facts_of(dossier: Dossier) -> Facts:
-    return Facts(
-        year=dossier.year,
-        values=dossier.values or {},
-        attestations={a.criterion: criteria.Attestation(a.met, a.note) for a in dossier.attestations},
-        documents=tuple(criteria.Document(e.document_type, e.issued_on) for e in dossier.evidence),
-        unit_code=dossier.unit.code,
-        aggregates=DatabaseAggregates() if dossier.level == Level.district.value else None,
-    )
-
-
-def evaluate_dossier(dossier: Dossier) -> Evaluation:
-    return criteria.evaluate(criteria_set_of(dossier), facts_of(dossier))
-
-
-def workflow_of(dossier: Dossier) -> states.Workflow:
-    return states.workflow_for(dossier.level)
-
-
-def can_view(user: User, dossier: Dossier) -> bool:
-    return user.can_see_unit(dossier.unit)
-
-
-def get_dossier(user: User, dossier_id: int) -> Dossier:
-    """The dossier, or NotFound when it does not exist or lies outside the user's scope."""
-    dossier = db.session.get(Dossier, dossier_id)
-    if dossier is None or not can_view(user, dossier):
-        raise NotFound(_("No such dossier."))
-    return dossier
-
-
-def visible_unit_ids(user: User) -> list[int]:
-    return [u.id for u in units_within(user.unit)]
-
-
-def verdicts_by_level(dossier: Dossier) -> dict[str, dict[str, states.Verdict]]:
-    levels: dict[str, dict[str, states.Verdict]] = {}
-    for v in dossier.verdicts:
-        levels.setdefault(v.level, {})[v.criterion] = states.Verdict(v.agree, v.comment)
-    return levels
-
-
-def guard_context(dossier: Dossier, evaluation: Evaluation | None = None, **inputs) -> states.GuardContext:
-    return states.GuardContext(
-        evaluation=evaluation or evaluate_dossier(dossier),
-        verdicts=verdicts_by_level(dossier),
-        verified_on=dossier.verified_on,
-        today=today_in_vietnam(),
-        **inputs,
-    )
-
-
-def transitions_for(user: User, dossier: Dossier, evaluation: Evaluation | None = None) -> list[dict]:
-    """The triggers that exist now for this user, whether each would pass, and why not.
-
-    What the user types with the action (a comment, a decision number) is asked for by the
-    form, so only what the dossier itself lacks is listed as blocking.
-    """
-    machine = states.machine_for(dossier.level)
-    ctx = guard_context(dossier, evaluation)
-    result = []
-    for spec in machine.available(dossier.state, user.role):
-        blockers = machine.blockers(dossier.state, spec.trigger, ctx, include_input=False)
-        result.append({"spec": spec, "allowed": not blockers, "blockers": blockers})
-    return result
 
 
 # --- opening ----------------------------------------------------------------------------------
@@ -133,7 +30,7 @@ def transitions_for(user: User, dossier: Dossier, evaluation: Evaluation | None 
 
 def open_dossier(actor: User, *, criteria_set: str, year: Any, unit_code: str | None = None) -> Dossier:
     """Open a dossier for the actor's own unit (commune police: its commune; district: its district)."""
-    if actor.role not in states.SUBMITTING_ROLE.values():
+    if not actor.can_open_dossiers():
         raise PermissionDenied(_("Only commune and district police open dossiers."))
     unit = actor.unit if not unit_code else get_unit(unit_code)
     if unit.id != actor.unit_id:
@@ -169,7 +66,7 @@ def open_dossier(actor: User, *, criteria_set: str, year: Any, unit_code: str | 
         )
     dossier = Dossier(
         unit=unit, criteria_set=cset.code, criteria_set_version=cset.version, level=cset.level,
-        year=year, state=states.COMMUNE_WORKFLOW.initial, version=1, values={}, created_by=actor,
+        year=year, state=states.workflow_for(cset.level).initial, version=1, values={}, created_by=actor,
     )
     db.session.add(dossier)
     db.session.flush()
@@ -192,7 +89,7 @@ def _year(raw: Any) -> int:
 
 
 def _check_scope(actor: User, dossier: Dossier) -> None:
-    if not can_view(actor, dossier):
+    if not dossier.can_view(actor):
         raise NotFound(_("No such dossier."))
 
 
@@ -240,10 +137,9 @@ def _claim(dossier: Dossier, *, new_state: str | None = None, **changes) -> None
 def _check_editable(actor: User, dossier: Dossier) -> None:
     """Data, attestations and evidence: only the submitting role of the dossier's own unit, in draft or returned."""
     _check_scope(actor, dossier)
-    workflow = workflow_of(dossier)
-    if actor.role != states.SUBMITTING_ROLE[dossier.level] or actor.unit_id != dossier.unit_id:
+    if not dossier.is_submitter(actor):
         raise PermissionDenied(_("Only the police of %(unit)s may change this dossier.", unit=dossier.unit.name))
-    if dossier.state not in workflow.editable_states:
+    if not dossier.is_editable:
         raise Conflict(
             _("The dossier is “%(state)s”: it can be changed only as a draft or when returned.",
               state=states.STATE_LABELS[dossier.state].get(language()))
@@ -321,10 +217,9 @@ def set_attestation(actor: User, dossier: Dossier, criterion: str, *, met: Any, 
 def record_verdict(actor: User, dossier: Dossier, criterion: str, *, agree: Any, comment: Any = "", version: Any = None) -> Dossier:
     """A reviewer's verdict on one criterion; only the reviewer whose turn it is."""
     _check_scope(actor, dossier)
-    level = workflow_of(dossier).reviewer_level(dossier.state)
-    reviewer_role = {states.DISTRICT_LEVEL: "district_officer", states.PV05_LEVEL: "pv05_officer"}.get(level)
-    if level is None or actor.role != reviewer_role:
+    if not dossier.can_review(actor):
         raise PermissionDenied(_("It is not your turn to give verdicts on this dossier."))
+    level = dossier.workflow.reviewer_level(dossier.state)
     check_version(dossier, version)
     crit = _criterion(dossier, criterion)
     if not isinstance(agree, bool):
@@ -346,7 +241,7 @@ def record_verdict(actor: User, dossier: Dossier, criterion: str, *, agree: Any,
 
 def add_comment(actor: User, dossier: Dossier, text: Any, *, criterion: str | None = None) -> Comment:
     _check_scope(actor, dossier)
-    if actor.role in ("inspector", "admin"):
+    if not dossier.can_comment(actor):
         raise PermissionDenied(_("Your role reads dossiers but does not comment on them."))
     text = _text_field(text, "text", required=True)
     code = _criterion(dossier, criterion).code if criterion else None
@@ -427,13 +322,6 @@ def _clean_filename(name: str) -> str:
     return (name or "tai-lieu")[-255:]
 
 
-def get_evidence(user: User, dossier: Dossier, evidence_id: int) -> Evidence:
-    row = db.session.get(Evidence, evidence_id)
-    if row is None or row.dossier_id != dossier.id or row.removed_at is not None or not can_view(user, dossier):
-        raise NotFound(_("No such evidence file."))
-    return row
-
-
 def remove_evidence(actor: User, dossier: Dossier, row: Evidence, *, version: Any = None) -> None:
     _check_editable(actor, dossier)
     check_version(dossier, version)
@@ -460,9 +348,8 @@ def fire_transition(
 ) -> Dossier:
     """Move the dossier: guards evaluated, state changed and audit written together, or nothing."""
     _check_scope(actor, dossier)
-    workflow = workflow_of(dossier)
     try:
-        spec = workflow.transition(trigger)
+        spec = dossier.workflow.transition(trigger)
     except KeyError:
         raise NotFound(_("There is no action %(trigger)s.", trigger=trigger), field="trigger") from None
     if actor.role != spec.role:
@@ -508,33 +395,3 @@ def fire_transition(
             refused.blockers,
         ) from None
     return dossier
-
-
-
-# --- what waits for whom -----------------------------------------------------------------------
-
-
-def inbox_for(user: User) -> dict[str, list[Dossier]]:
-    """What waits for the user, and what the user sent that is still with others; oldest first."""
-    scope = Dossier.unit_id.in_(visible_unit_ids(user))
-    own = Dossier.unit_id == user.unit_id
-    if user.role == "commune_officer":
-        waiting = own & Dossier.state.in_(["draft", "returned"])
-        sent = own & Dossier.state.in_(["commune_submitted", "district_reviewed", "pv05_verified"])
-    elif user.role == "district_officer":
-        waiting = scope & (((Dossier.level == "commune") & (Dossier.state == "commune_submitted"))
-                           | (own & Dossier.state.in_(["draft", "returned"])))
-        sent = scope & Dossier.state.in_(["district_reviewed", "pv05_verified"])
-    elif user.role == "pv05_officer":
-        waiting = scope & Dossier.state.in_(["district_reviewed", "pv05_verified"])
-        sent = None
-    else:
-        return {"waiting": [], "sent": []}
-
-    def fetch(condition):
-        if condition is None:
-            return []
-        query = select(Dossier).options(joinedload(Dossier.unit)).where(condition)
-        return list(db.session.scalars(query.order_by(Dossier.state_changed_at, Dossier.id)))
-
-    return {"waiting": fetch(waiting), "sent": fetch(sent)}

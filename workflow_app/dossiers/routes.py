@@ -9,16 +9,17 @@ import states
 from states.diagram import mermaid
 
 from ..audit.labels import history_of
-from ..errors import NotFound, OperationError
+from ..clock import today_in_vietnam
+from ..errors import NotFound, OperationError, ValidationFailed
 from ..extensions import db
-from ..formatting import tr
+from ..i18n import language, tr
 from ..models import Dossier, Unit
-from ..transaction import unit_of_work
 from ..units.operations import search_key
-from ..web import place_errors
+from ..web import submit
 from . import bp
 from . import evidence as storage
 from . import operations as ops
+from . import queries
 from .forms import CommentForm, EvidenceForm, ListFilterForm, OpenDossierForm, TransitionForm, VersionedForm
 from .presenters import criteria_views
 
@@ -27,18 +28,18 @@ PER_PAGE = 25
 
 def _dossier(dossier_id: int) -> Dossier:
     try:
-        return ops.get_dossier(current_user, dossier_id)
+        return queries.get_dossier(current_user, dossier_id)
     except NotFound:
         abort(404)
 
 
 def _set_choices(blank: bool = False):
-    choices = [(s.code, s.name.get(ops.language())) for s in criteria.default_registry().latest()]
+    choices = [(s.code, s.name.get(language())) for s in criteria.default_registry().latest()]
     return ([("", "—")] if blank else []) + choices
 
 
 def _state_choices():
-    return [("", "—")] + [(s, label.get(ops.language())) for s, label in states.STATE_LABELS.items()]
+    return [("", "—")] + [(s, label.get(language())) for s, label in states.STATE_LABELS.items()]
 
 
 @bp.route("/")
@@ -48,7 +49,7 @@ def index():
     form.criteria_set.choices = _set_choices(blank=True)
     form.state.choices = _state_choices()
     query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id).options(contains_eager(Dossier.unit))
-             .where(Dossier.unit_id.in_(ops.visible_unit_ids(current_user))))
+             .where(Dossier.unit_id.in_(queries.visible_unit_ids(current_user))))
     if form.validate():
         if form.q.data:
             query = query.where(Unit.search_name.like(f"%{search_key(form.q.data)}%"))
@@ -66,21 +67,18 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if current_user.role not in states.SUBMITTING_ROLE.values():
+    if not current_user.can_open_dossiers():
         abort(403)
     unit = current_user.unit
-    year = ops.today_in_vietnam().year
+    year = today_in_vietnam().year
     form = OpenDossierForm(year=year)
     registry = criteria.default_registry()
     offered = [s for s in registry.latest() if s.level == unit.level and s.applies_to_unit_type(unit.type)]
-    form.criteria_set.choices = [(s.code, s.name.get(ops.language())) for s in offered]
+    form.criteria_set.choices = [(s.code, s.name.get(language())) for s in offered]
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                dossier = ops.open_dossier(current_user, criteria_set=form.criteria_set.data, year=form.year.data)
-        except OperationError as exc:
-            place_errors(form, exc)
-        else:
+        dossier, refused = submit(
+            lambda: ops.open_dossier(current_user, criteria_set=form.criteria_set.data, year=form.year.data), form=form)
+        if not refused:
             flash(_("Dossier opened. Enter the figures, attach the evidence, then submit it."), "success")
             return redirect(url_for("dossiers.detail", dossier_id=dossier.id))
     return render_template("dossiers/new.html", form=form, offered=offered, unit=unit), (400 if form.errors else 200)
@@ -95,25 +93,19 @@ def detail(dossier_id: int):
 def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitted=None, blockers=None,
                    active_form: str | None = None, message: str | None = None):
     """The dossier page; after a refusal, with the refusal next to the fields and what was typed kept."""
-    evaluation = ops.evaluate_dossier(dossier)
-    workflow = ops.workflow_of(dossier)
-    cset = ops.criteria_set_of(dossier)
-    reviewer_level = workflow.reviewer_level(dossier.state)
-    reviewer_role = {"district": "district_officer", "pv05": "pv05_officer"}.get(reviewer_level)
-    can_edit = (current_user.role == states.SUBMITTING_ROLE[dossier.level] and current_user.unit_id == dossier.unit_id
-                and dossier.state in workflow.editable_states)
+    evaluation = queries.evaluate_dossier(dossier)
     context = dict(
         dossier=dossier,
-        cset=cset,
+        cset=queries.criteria_set_of(dossier),
         evaluation=evaluation,
         groups=criteria_views(dossier, evaluation),
-        transitions=ops.transitions_for(current_user, dossier, evaluation),
+        transitions=queries.transitions_for(current_user, dossier, evaluation),
         history=history_of(dossier),
-        diagram=mermaid(workflow.name, dossier.state, ops.language()),
-        can_edit=can_edit,
-        can_review=reviewer_role is not None and current_user.role == reviewer_role,
-        reviewer_level=reviewer_level,
-        can_comment=current_user.role not in ("inspector", "admin"),
+        diagram=mermaid(dossier.workflow.name, dossier.state, language()),
+        can_edit=dossier.can_edit(current_user),
+        can_review=dossier.can_review(current_user),
+        reviewer_level=dossier.workflow.reviewer_level(dossier.state),
+        can_comment=dossier.can_comment(current_user),
         errors=errors or {},
         submitted=submitted,
         blockers=blockers or [],
@@ -139,6 +131,21 @@ def _back(dossier: Dossier, anchor: str = ""):
     return redirect(url_for("dossiers.detail", dossier_id=dossier.id) + (f"#{anchor}" if anchor else ""))
 
 
+def _change(dossier: Dossier, form_name: str, change, done, anchor: str = ""):
+    """Make one change to the dossier: once committed, say `done` (a text, or a function giving it
+    after the change) and go back to the page; if refused, re-show the page with the refusal."""
+    _result, refused = submit(change)
+    if refused is not None:
+        return _refused(dossier, refused, form_name)
+    flash(done() if callable(done) else done, "success")
+    return _back(dossier, anchor)
+
+
+def _invalid_form(dossier: Dossier, form, form_name: str, message: str):
+    return _refused(dossier, ValidationFailed(message, fields={k: "; ".join(v) for k, v in form.errors.items()}),
+                    form_name)
+
+
 @bp.route("/<int:dossier_id>/sheet", methods=["POST"])
 @login_required
 def save_sheet(dossier_id: int):
@@ -147,17 +154,15 @@ def save_sheet(dossier_id: int):
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    cset = ops.criteria_set_of(dossier)
+    cset = queries.criteria_set_of(dossier)
     values = {name: request.form.get(name, "") for name in cset.inputs if name in request.form}
-    try:
-        with unit_of_work():
-            ops.update_data(current_user, dossier, values, version=form.version.data)
-            _save_answers(cset, "attest", ("yes", "no"), {a.criterion: (a.met, a.note) for a in dossier.attestations},
-                          lambda code, met, note: ops.set_attestation(current_user, dossier, code, met=met, note=note))
-    except OperationError as exc:
-        return _refused(dossier, exc, "sheet")
-    flash(_("Saved."), "success")
-    return _back(dossier, "criteria")
+
+    def change():
+        ops.update_data(current_user, dossier, values, version=form.version.data)
+        _save_answers(cset, "attest", ("yes", "no"), {a.criterion: (a.met, a.note) for a in dossier.attestations},
+                      lambda code, met, note: ops.set_attestation(current_user, dossier, code, met=met, note=note))
+
+    return _change(dossier, "sheet", change, _("Saved."), "criteria")
 
 
 def _save_answers(cset, prefix: str, choices: tuple[str, str], current: dict, save) -> None:
@@ -183,17 +188,15 @@ def save_verdicts(dossier_id: int):
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    level = ops.workflow_of(dossier).reviewer_level(dossier.state)
+    level = dossier.workflow.reviewer_level(dossier.state)
     current = {v.criterion: (v.agree, v.comment) for v in dossier.verdicts if v.level == level}
-    try:
-        with unit_of_work():
-            ops.check_version(dossier, form.version.data)
-            _save_answers(ops.criteria_set_of(dossier), "verdict", ("agree", "disagree"), current,
-                          lambda code, agree, text: ops.record_verdict(current_user, dossier, code, agree=agree, comment=text))
-    except OperationError as exc:
-        return _refused(dossier, exc, "verdicts")
-    flash(_("Verdicts saved."), "success")
-    return _back(dossier, "criteria")
+
+    def change():
+        ops.check_version(dossier, form.version.data)
+        _save_answers(queries.criteria_set_of(dossier), "verdict", ("agree", "disagree"), current,
+                      lambda code, agree, text: ops.record_verdict(current_user, dossier, code, agree=agree, comment=text))
+
+    return _change(dossier, "verdicts", change, _("Verdicts saved."), "criteria")
 
 
 @bp.route("/<int:dossier_id>/evidence", methods=["POST"])
@@ -201,22 +204,19 @@ def save_verdicts(dossier_id: int):
 def upload_evidence(dossier_id: int):
     dossier = _dossier(dossier_id)
     form = EvidenceForm()
-    form.document_type.choices = [(c, c) for c in ops.criteria_set_of(dossier).document_types]
+    form.document_type.choices = [(c, c) for c in queries.criteria_set_of(dossier).document_types]
     if not form.validate_on_submit():
-        return _refused(dossier, ops.ValidationFailed(
-            _("Check the upload form."), fields={k: "; ".join(v) for k, v in form.errors.items()}), "evidence")
+        return _invalid_form(dossier, form, "evidence", _("Check the upload form."))
     upload = form.file.data
-    try:
-        with unit_of_work():
-            ops.add_evidence(
-                current_user, dossier, upload.stream if upload else None, upload.filename if upload else "",
-                document_type=form.document_type.data, issued_on=form.issued_on.data,
-                criterion=form.criterion.data or None, version=form.version.data,
-            )
-    except OperationError as exc:
-        return _refused(dossier, exc, f"evidence-{form.criterion.data}")
-    flash(_("File attached."), "success")
-    return _back(dossier, f"c-{form.criterion.data}" if form.criterion.data else "criteria")
+    return _change(
+        dossier, f"evidence-{form.criterion.data}",
+        lambda: ops.add_evidence(
+            current_user, dossier, upload.stream if upload else None, upload.filename if upload else "",
+            document_type=form.document_type.data, issued_on=form.issued_on.data,
+            criterion=form.criterion.data or None, version=form.version.data,
+        ),
+        _("File attached."), f"c-{form.criterion.data}" if form.criterion.data else "criteria",
+    )
 
 
 @bp.route("/<int:dossier_id>/evidence/<int:evidence_id>")
@@ -224,7 +224,7 @@ def upload_evidence(dossier_id: int):
 def download_evidence(dossier_id: int, evidence_id: int):
     dossier = _dossier(dossier_id)
     try:
-        row = ops.get_evidence(current_user, dossier, evidence_id)
+        row = queries.get_evidence(current_user, dossier, evidence_id)
     except NotFound:
         abort(404)
     return send_file(storage.path_of(row.stored_name), mimetype=row.content_type, as_attachment=True,
@@ -239,16 +239,11 @@ def remove_evidence(dossier_id: int, evidence_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        row = ops.get_evidence(current_user, dossier, evidence_id)
+        row = queries.get_evidence(current_user, dossier, evidence_id)
     except NotFound:
         abort(404)
-    try:
-        with unit_of_work():
-            ops.remove_evidence(current_user, dossier, row, version=form.version.data)
-    except OperationError as exc:
-        return _refused(dossier, exc, "evidence")
-    flash(_("File removed."), "success")
-    return _back(dossier, "criteria")
+    return _change(dossier, "evidence", lambda: ops.remove_evidence(current_user, dossier, row, version=form.version.data),
+                   _("File removed."), "criteria")
 
 
 @bp.route("/<int:dossier_id>/comments", methods=["POST"])
@@ -257,14 +252,10 @@ def add_comment(dossier_id: int):
     dossier = _dossier(dossier_id)
     form = CommentForm()
     if not form.validate_on_submit():
-        return _refused(dossier, ops.ValidationFailed(_("Write the comment first."), field="text"), "comment")
-    try:
-        with unit_of_work():
-            ops.add_comment(current_user, dossier, form.text.data, criterion=form.criterion.data or None)
-    except OperationError as exc:
-        return _refused(dossier, exc, "comment")
-    flash(_("Comment added."), "success")
-    return _back(dossier, "history")
+        return _refused(dossier, ValidationFailed(_("Write the comment first."), field="text"), "comment")
+    return _change(dossier, "comment",
+                   lambda: ops.add_comment(current_user, dossier, form.text.data, criterion=form.criterion.data or None),
+                   _("Comment added."), "history")
 
 
 @bp.route("/<int:dossier_id>/transitions/<trigger>", methods=["POST"])
@@ -273,16 +264,16 @@ def fire(dossier_id: int, trigger: str):
     dossier = _dossier(dossier_id)
     form = TransitionForm()
     if not form.validate_on_submit():
-        return _refused(dossier, ops.ValidationFailed(
-            _("Check the form."), fields={k: "; ".join(v) for k, v in form.errors.items()}), f"t-{trigger}")
-    try:
-        with unit_of_work():
-            ops.fire_transition(current_user, dossier, trigger, version=form.version.data, comment=form.comment.data,
-                                decision_number=form.decision_number.data, decision_date=form.decision_date.data,
-                                authority=form.authority.data)
-    except OperationError as exc:
-        return _refused(dossier, exc, f"t-{trigger}")
-    label = ops.workflow_of(dossier).transition(trigger).label.get(ops.language())
-    flash(_("Done: %(action)s. The dossier is now “%(state)s”.", action=label,
-            state=states.STATE_LABELS[dossier.state].get(ops.language())), "success")
-    return _back(dossier)
+        return _invalid_form(dossier, form, f"t-{trigger}", _("Check the form."))
+
+    def done() -> str:
+        return _("Done: %(action)s. The dossier is now “%(state)s”.",
+                 action=tr(dossier.workflow.transition(trigger).label), state=tr(states.STATE_LABELS[dossier.state]))
+
+    return _change(
+        dossier, f"t-{trigger}",
+        lambda: ops.fire_transition(current_user, dossier, trigger, version=form.version.data, comment=form.comment.data,
+                                    decision_number=form.decision_number.data, decision_date=form.decision_date.data,
+                                    authority=form.authority.data),
+        done,
+    )

@@ -3,7 +3,8 @@ from flask_babel import refresh
 from flask_login import current_user, login_required
 
 from ..auth.routes import safe_next
-from ..dossiers.operations import inbox_for
+from ..dossiers.queries import inbox_for
+from ..i18n import LANGUAGES
 from . import bp
 
 
@@ -17,7 +18,7 @@ def index():
 
 @bp.route("/lang/<code>")
 def set_language(code: str):
-    if code not in ("vi", "en"):
+    if code not in LANGUAGES:
         abort(404)
     session["lang"] = code
     refresh()  # the flash or page that follows in this context speaks the new language

@@ -77,7 +77,7 @@ def dashboard(province: Unit, year: int) -> list[DistrictRow]:
 
 def default_year(province: Unit) -> int:
     """The latest year with a dossier in the province, or this year."""
-    from ..dossiers.operations import today_in_vietnam
+    from ..clock import today_in_vietnam
 
     ids = [u.id for u in units_within(province)]
     latest = db.session.scalar(select(func.max(Dossier.year)).where(Dossier.unit_id.in_(ids)))

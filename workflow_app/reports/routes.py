@@ -8,7 +8,8 @@ from openpyxl import Workbook
 import criteria
 import states
 
-from ..formatting import state_label, tr
+from ..formatting import state_label
+from ..i18n import tr
 from . import bp
 from . import queries
 from .queries import COMMUNE_SETS

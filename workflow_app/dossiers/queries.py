@@ -1,0 +1,117 @@
+"""Reading dossiers: scope, evaluation, the moves open to a user, and what waits for whom."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import joinedload
+
+import criteria
+import states
+from criteria import CriteriaSet, Evaluation, Facts
+
+from ..clock import today_in_vietnam
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Dossier, Evidence, User
+from ..roles import Level
+from ..units.operations import units_within
+from .aggregates import DatabaseAggregates
+
+
+def criteria_set_of(dossier: Dossier) -> CriteriaSet:
+    """The set and version the dossier was opened with."""
+    return criteria.default_registry().get(dossier.criteria_set, dossier.criteria_set_version)
+
+
+def facts_of(dossier: Dossier) -> Facts:
+    return Facts(
+        year=dossier.year,
+        values=dossier.values or {},
+        attestations={a.criterion: criteria.Attestation(a.met, a.note) for a in dossier.attestations},
+        documents=tuple(criteria.Document(e.document_type, e.issued_on) for e in dossier.evidence),
+        unit_code=dossier.unit.code,
+        aggregates=DatabaseAggregates() if dossier.level == Level.district.value else None,
+    )
+
+
+def evaluate_dossier(dossier: Dossier) -> Evaluation:
+    return criteria.evaluate(criteria_set_of(dossier), facts_of(dossier))
+
+
+def get_dossier(user: User, dossier_id: int) -> Dossier:
+    """The dossier, or NotFound when it does not exist or lies outside the user's scope."""
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or not dossier.can_view(user):
+        raise NotFound(_("No such dossier."))
+    return dossier
+
+
+def get_evidence(user: User, dossier: Dossier, evidence_id: int) -> Evidence:
+    row = db.session.get(Evidence, evidence_id)
+    if row is None or row.dossier_id != dossier.id or row.removed_at is not None or not dossier.can_view(user):
+        raise NotFound(_("No such evidence file."))
+    return row
+
+
+def visible_unit_ids(user: User) -> list[int]:
+    return [u.id for u in units_within(user.unit)]
+
+
+def verdicts_by_level(dossier: Dossier) -> dict[str, dict[str, states.Verdict]]:
+    levels: dict[str, dict[str, states.Verdict]] = {}
+    for v in dossier.verdicts:
+        levels.setdefault(v.level, {})[v.criterion] = states.Verdict(v.agree, v.comment)
+    return levels
+
+
+def guard_context(dossier: Dossier, evaluation: Evaluation | None = None, **inputs) -> states.GuardContext:
+    return states.GuardContext(
+        evaluation=evaluation or evaluate_dossier(dossier),
+        verdicts=verdicts_by_level(dossier),
+        verified_on=dossier.verified_on,
+        today=today_in_vietnam(),
+        **inputs,
+    )
+
+
+def transitions_for(user: User, dossier: Dossier, evaluation: Evaluation | None = None) -> list[dict]:
+    """The triggers that exist now for this user, whether each would pass, and why not.
+
+    What the user types with the action (a comment, a decision number) is asked for by the
+    form, so only what the dossier itself lacks is listed as blocking.
+    """
+    machine = states.machine_for(dossier.level)
+    ctx = guard_context(dossier, evaluation)
+    result = []
+    for spec in machine.available(dossier.state, user.role):
+        blockers = machine.blockers(dossier.state, spec.trigger, ctx, include_input=False)
+        result.append({"spec": spec, "allowed": not blockers, "blockers": blockers})
+    return result
+
+
+def inbox_for(user: User) -> dict[str, list[Dossier]]:
+    """What waits for the user, and what the user moved on that is still with others; oldest first.
+
+    Both follow from the workflow table: a dossier waits for the roles that may move it forward
+    or back from its state; the submitting role sees only its own unit's dossiers.
+    """
+    scope = Dossier.unit_id.in_(visible_unit_ids(user))
+    own = Dossier.unit_id == user.unit_id
+
+    def condition(states_of) -> object:
+        parts = []
+        for workflow in states.WORKFLOWS.values():
+            wanted = states_of(workflow)
+            if wanted:
+                whose = own if user.role == workflow.submitting_role else scope
+                parts.append(and_(Dossier.level == workflow.name, Dossier.state.in_(wanted), whose))
+        return or_(*parts) if parts else None
+
+    def fetch(where) -> list[Dossier]:
+        if where is None:
+            return []
+        query = select(Dossier).options(joinedload(Dossier.unit)).where(where)
+        return list(db.session.scalars(query.order_by(Dossier.state_changed_at, Dossier.id)))
+
+    return {"waiting": fetch(condition(lambda w: w.waiting_for(user.role))),
+            "sent": fetch(condition(lambda w: w.sent_by(user.role)))}
