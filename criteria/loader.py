@@ -7,12 +7,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .model import INPUT_TYPES, CriteriaSet, Criterion, DocumentType, Group, InputSpec, Scale
+from jsonschema import Draft202012Validator
+
+from .model import CriteriaSet, Criterion, DocumentType, Group, InputSpec, Report, Scale
 from .requirements import Aggregate, DocumentRule, Includes, RatingRule, Requirement, SpecError, build_requirement
 from .text import Text
 
 SETS_DIR = Path(__file__).parent / "sets"
 COMMON_FILE = "_common.json"
+# The format of a set file, as a JSON Schema: it also documents the format for whoever writes one.
+SCHEMA_FILE = Path(__file__).parent / "set.schema.json"
 LEVELS = {"commune": ("xa", "phuong", "thi_tran"), "district": ("huyen", "quan", "thi_xa", "thanh_pho")}
 # Which input types each requirement field accepts.
 FIELD_TYPES = {
@@ -45,6 +49,39 @@ def _read_json(path: Path) -> Any:
         raise CriteriaFileError(str(path), [f"not valid JSON: {exc}"]) from None
     except OSError as exc:
         raise CriteriaFileError(str(path), [f"cannot be read: {exc.strerror}"]) from None
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    with open(SCHEMA_FILE, encoding="utf-8") as fh:
+        return Draft202012Validator(json.load(fh), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _located(raw: dict, path: list) -> str:
+    """Where a schema error stands, as a set's author reads it: "criterion I.4: requirement 1: op"."""
+    parts, node, owner = [], raw, ""
+    for key in path:
+        node = node[key] if isinstance(node, (dict, list)) else None
+        if not isinstance(key, int):
+            owner = key
+            if key not in ("criteria", "inputs", "requirements", "then"):
+                parts.append(key)
+            continue
+        if owner == "criteria" and isinstance(node, dict) and isinstance(node.get("code"), str):
+            parts.append(f"criterion {node['code']}")
+        elif owner == "inputs" and isinstance(node, dict) and isinstance(node.get("name"), str):
+            parts.append(f"input {node['name']!r}")
+        elif owner in ("requirements", "then"):
+            parts.append(f"requirement {key + 1}")
+        else:
+            parts.append(f"{owner}[{key}]")
+    return ": ".join(parts) or "the file"
+
+
+def schema_problems(raw: Any) -> list[str]:
+    """What in a set file does not follow the format of set.schema.json."""
+    errors = sorted(_validator().iter_errors(raw), key=lambda e: [str(p) for p in e.absolute_path])
+    return [f"{_located(raw, list(e.absolute_path))}: {e.message}" for e in errors]
 
 
 def _text(raw: Any, where: str, problems: list[str]) -> Text | None:
@@ -85,13 +122,7 @@ def _parse_inputs(raw_inputs: Any, scales: dict[str, Scale], problems: list[str]
         if name in inputs:
             problems.append(f"{where}: declared twice")
             continue
-        unknown = set(raw) - {"name", "type", "label", "help", "scale", "max", "at_most"}
-        if unknown:
-            problems.append(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         kind = raw.get("type")
-        if kind not in INPUT_TYPES:
-            problems.append(f"{where}: type must be one of {', '.join(INPUT_TYPES)}, not {kind!r}")
-            continue
         scale = None
         if kind == "rating":
             scale = scales.get(raw.get("scale"))
@@ -125,10 +156,6 @@ def _check_requirement(req: Requirement, where: str, inputs: dict, doc_types: di
             problems.append(f"{where}: at_least {req.raw['at_least']!r} is not a level of scale {spec.scale.name}")
     if isinstance(req, DocumentRule) and req.raw["type"] not in doc_types:
         problems.append(f"{where}: unknown document type {req.raw['type']!r}")
-    if isinstance(req, Aggregate):
-        share = req.raw["min_share_pct"]
-        if isinstance(share, bool) or not isinstance(share, int) or not 0 < share <= 100:
-            problems.append(f"{where}: min_share_pct must be a whole number from 1 to 100")
     for k, inner in enumerate(req.nested()):
         _check_requirement(inner, f"{where}.{k + 1}", inputs, doc_types, problems)
 
@@ -139,11 +166,8 @@ def _parse_criterion(raw: Any, i: int, problems: list[str]) -> Criterion | None:
         return None
     code = raw["code"]
     where = f"criterion {code}"
-    unknown = set(raw) - {"code", "group", "source", "text", "requirements", "interpretation"}
-    if unknown:
-        problems.append(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    for key in ("group", "source", "text"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
+    for key in ("source", "text"):
+        if not raw[key].strip():
             problems.append(f"{where}: {key} must be a non-empty text")
     requirements = []
     raw_reqs = raw.get("requirements")
@@ -161,38 +185,23 @@ def _parse_criterion(raw: Any, i: int, problems: list[str]) -> Criterion | None:
 
 def build_set(raw: Any, path: str, scales, doc_types, resolve) -> CriteriaSet:
     """Build and validate one set; `resolve(code, version)` returns a set it inherits from."""
-    problems: list[str] = []
-    if not isinstance(raw, dict):
-        raise CriteriaFileError(path, ["the file must hold one JSON object"])
-    required = ("code", "version", "name", "level", "unit_types", "issued_on", "years", "source", "groups", "inputs", "criteria")
-    missing = [k for k in required if k not in raw]
-    if missing:
-        raise CriteriaFileError(path, [f"missing key(s): {', '.join(missing)}"])
-    unknown = set(raw) - set(required) - {"include_criteria", "scales", "document_types", "notes"}
-    if unknown:
-        problems.append(f"unknown key(s): {', '.join(sorted(unknown))}")
+    problems = schema_problems(raw)
+    if problems:
+        raise CriteriaFileError(path, problems)
 
     own_scales, own_types = _scales_and_types(raw)
     scales, doc_types = {**scales, **own_scales}, {**doc_types, **own_types}
 
     name = _text(raw["name"], "name", problems)
     level = raw["level"]
-    if level not in LEVELS:
-        problems.append(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     unit_types = raw["unit_types"]
     if not isinstance(unit_types, list) or not unit_types or any(t not in LEVELS.get(level, ()) for t in unit_types):
         problems.append(f"unit_types must list types of level {level}: {', '.join(LEVELS.get(level, ()))}")
         unit_types = []
-    try:
-        issued_on = date.fromisoformat(raw["issued_on"])
-    except (TypeError, ValueError):
-        problems.append("issued_on must be a date as YYYY-MM-DD")
-        issued_on = date.min
-    years = raw["years"] if isinstance(raw["years"], dict) else {}
-    from_year, to_year = years.get("from"), years.get("to")
-    if not isinstance(from_year, int) or (to_year is not None and (not isinstance(to_year, int) or to_year < from_year)):
+    issued_on = date.fromisoformat(raw["issued_on"])
+    from_year, to_year = raw["years"]["from"], raw["years"].get("to")
+    if to_year is not None and to_year < from_year:
         problems.append("years must be {\"from\": YYYY, \"to\": YYYY or null} with from <= to")
-        from_year = from_year if isinstance(from_year, int) else 0
 
     groups = []
     for i, g in enumerate(raw["groups"] if isinstance(raw["groups"], list) else []):
@@ -250,12 +259,17 @@ def build_set(raw: Any, path: str, scales, doc_types, resolve) -> CriteriaSet:
     for name_ in sorted(set(inputs) - used):
         problems.append(f"input {name_!r} is not used by any criterion")
     _check_include_cycles(criteria, problems)
+    report = Report(**raw.get("report", {}))
+    for code in report.readiness:
+        found = next((c for c in criteria if c.code == code), None)
+        if found is None or not any(isinstance(r, Aggregate) for r in found.requirements):
+            problems.append(f"report: readiness {code} is not a criterion of this set counting recognized communes")
     if problems:
         raise CriteriaFileError(path, problems)
     return CriteriaSet(
         code=raw["code"], version=str(raw["version"]), name=name, level=level, unit_types=tuple(unit_types),
         issued_on=issued_on, from_year=from_year, to_year=to_year, source=raw["source"], groups=groups,
-        inputs=inputs, criteria=criteria, document_types=doc_types, path=path,
+        inputs=inputs, criteria=criteria, document_types=doc_types, path=path, report=report,
     )
 
 

@@ -13,6 +13,18 @@ DEFAULT_COUNT_MAX = 100_000
 
 
 @dataclass(frozen=True)
+class Report:
+    """What a set counts for in the province overview (its file's "report")."""
+
+    recognitions: bool = False  # count the units recognized under it, per district
+    chart: bool = False  # the overview's chart shows its share of recognized units
+    readiness: tuple[str, ...] = ()  # criteria of a district set that count recognized communes
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "readiness", tuple(self.readiness))
+
+
+@dataclass(frozen=True)
 class Scale:
     """An ordered rating, lowest first."""
 
@@ -192,6 +204,7 @@ class CriteriaSet:
     criteria: list[Criterion]
     document_types: dict[str, DocumentType]
     path: str = ""
+    report: Report = field(default_factory=Report)
     _by_code: dict[str, Criterion] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -10,6 +10,7 @@ from .text import Text, day, number, numbers
 if TYPE_CHECKING:
     from .evaluator import Context
     from .model import InputSpec
+    from .samples import Sample
 
 MET, NOT_MET, INCOMPLETE = "met", "not_met", "incomplete"
 
@@ -76,6 +77,12 @@ class Requirement:
     def check(self, ctx: Context) -> RequirementResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def sample(self, sample: Sample, criterion: str) -> None:
+        """Add to `sample` facts under which this requirement is met (for demo data and tests).
+
+        Requirements met through other criteria or other dossiers add nothing.
+        """
+
 
 # --- single-value rules ------------------------------------------------------------------------
 
@@ -94,6 +101,10 @@ class NumberRule(Requirement):
     kind = "number"
     fields = ("input", "op", "value")
     input_fields = ("input",)
+    _PASSING_STEP = {"eq": 0, "ge": 0, "le": 0, "gt": 1, "lt": -1}
+
+    def sample(self, sample, criterion):
+        sample.values.setdefault(self.raw["input"], max(self.raw["value"] + self._PASSING_STEP[self.raw["op"]], 0))
 
     def __init__(self, raw):
         super().__init__(raw)
@@ -130,6 +141,9 @@ class YesNoRule(Requirement):
     fields = ("input", "value")
     input_fields = ("input",)
 
+    def sample(self, sample, criterion):
+        sample.values.setdefault(self.raw["input"], self.raw["value"])
+
     def __init__(self, raw):
         super().__init__(raw)
         if not isinstance(raw["value"], bool):
@@ -155,6 +169,9 @@ class RatingRule(Requirement):
     fields = ("input", "at_least")
     input_fields = ("input",)
 
+    def sample(self, sample, criterion):
+        sample.values.setdefault(self.raw["input"], self.raw["at_least"])
+
     def check(self, ctx):
         spec = ctx.spec(self.raw["input"])
         value = ctx.value(spec.name)
@@ -179,6 +196,11 @@ class RatingRule(Requirement):
 class _PrevCur(Requirement):
     fields = ("prev", "cur")
     input_fields = ("prev", "cur")
+    passing = (20, 19)  # (previous year, this year): down 5 %
+
+    def sample(self, sample, criterion):
+        sample.values.setdefault(self.raw["prev"], self.passing[0])
+        sample.values.setdefault(self.raw["cur"], self.passing[1])
 
     def values(self, ctx):
         prev_spec, cur_spec = ctx.spec(self.raw["prev"]), ctx.spec(self.raw["cur"])
@@ -260,6 +282,7 @@ class Addicts(_PrevCur):
     """TC11: none; over 10 people, down at least 20 %; 1 to 10 people, down at least 2 (or to none)."""
 
     kind = "addicts"
+    passing = (5, 3)
 
     def check(self, ctx):
         prev, cur, missing, label = self.values(ctx)
@@ -302,6 +325,10 @@ class Full(Requirement):
     fields = ("part", "total")
     input_fields = ("part", "total")
 
+    def sample(self, sample, criterion):
+        total = sample.values.setdefault(self.raw["total"], 10)
+        sample.values.setdefault(self.raw["part"], total)
+
     def check(self, ctx):
         part_spec, total_spec = ctx.spec(self.raw["part"]), ctx.spec(self.raw["total"])
         part, total = ctx.value(part_spec.name), ctx.value(total_spec.name)
@@ -328,6 +355,10 @@ class Recidivism(Requirement):
     kind = "recidivism"
     fields = ("released", "reoffended", "below_pct")
     input_fields = ("released", "reoffended")
+
+    def sample(self, sample, criterion):
+        sample.values.setdefault(self.raw["released"], 100)
+        sample.values.setdefault(self.raw["reoffended"], 1)
 
     def check(self, ctx):
         rel_spec, re_spec = ctx.spec(self.raw["released"]), ctx.spec(self.raw["reoffended"])
@@ -362,6 +393,9 @@ class Attest(Requirement):
 
     kind = "attest"
 
+    def sample(self, sample, criterion):
+        sample.attest(criterion)
+
     def check(self, ctx):
         attestation = ctx.attestation()
         if attestation is None:
@@ -380,6 +414,9 @@ class DocumentRule(Requirement):
     kind = "document"
     fields = ("type", "in_q1")
     optional = ("in_q1",)
+
+    def sample(self, sample, criterion):
+        sample.attach(self.raw["type"])
 
     def check(self, ctx):
         doc_type = ctx.document_type(self.raw["type"])
@@ -506,6 +543,11 @@ class When(Requirement):
 
     def nested(self) -> list[Requirement]:
         return self.then
+
+    def sample(self, sample, criterion):
+        sample.values.setdefault(self.raw["input"], self.raw["equals"])
+        for req in self.then:
+            req.sample(sample, criterion)
 
     def inputs(self) -> set[str]:
         names = {self.raw["input"]}

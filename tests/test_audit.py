@@ -137,3 +137,32 @@ def test_cli_rejects_a_malformed_checkpoint(chain, runner):
 
 def test_empty_trail_verifies(app):
     assert trail.verify().ok and trail.head()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "since, until, included",
+    [
+        ("2025-03-02", None, True),  # 03:00 on 2 March in Vietnam is 2 March
+        (None, "2025-03-01", False),  # ... and not 1 March, although it is 1 March in UTC
+        ("2025-03-01", "2025-03-01", False),
+        ("2025-03-02", "2025-03-02", True),
+        ("2025-03-03", None, False),
+        (None, "2025-03-02", True),
+    ],
+)
+def test_audit_date_filters_follow_the_vietnamese_calendar_day(app, make_user, since, until, included):
+    from datetime import date, datetime, timezone
+    from unittest import mock
+
+    from workflow_app.audit.queries import AuditFilter, audit_query
+
+    reader = make_user("inspector", "84")
+    at = datetime(2025, 3, 1, 20, 0, tzinfo=timezone.utc)  # 03:00 on 2 March, Asia/Ho_Chi_Minh
+    with mock.patch.object(trail, "utcnow", return_value=at):
+        make_user("commune_officer", "29269", username="vaolucbaGio")
+        db.session.commit()
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+    assert entry.at == at
+    f = AuditFilter(since=since and date.fromisoformat(since), until=until and date.fromisoformat(until))
+    found = [e.seq for e in db.session.scalars(audit_query(reader, f))]
+    assert (entry.seq in found) is included

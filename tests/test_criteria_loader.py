@@ -48,27 +48,27 @@ def set_req(criterion, req):
 @pytest.mark.parametrize(
     "change, expected",
     [
-        (set_req("I.4", {"kind": "magic"}), "criterion I.4: requirement 1: unknown requirement kind 'magic'"),
+        (set_req("I.4", {"kind": "magic"}), "criterion I.4: requirement 1: kind: 'magic' is not one of"),
         (set_req("I.4", {"kind": "number", "input": "nope", "op": "eq", "value": 0}),
          "criterion I.4: requirement 1: input 'nope' is not an input of this set"),
         (set_req("I.4", {"kind": "number", "input": "forum_held", "op": "eq", "value": 0}),
          "input 'forum_held' is a yes_no, number needs count or percent"),
         (set_req("I.4", {"kind": "number", "input": "cadres_disciplined", "op": "about", "value": 0}),
-         "number: op must be one of"),
+         "criterion I.4: requirement 1: op: 'about' is not one of"),
         (set_req("I.4", {"kind": "document", "type": "thu_tay"}), "unknown document type 'thu_tay'"),
         (set_req("I.4", {"kind": "rating", "input": "police_title", "at_least": "gold"}), "'gold' is not a level of scale police_title"),
         (set_req("I.4", {"kind": "includes", "criteria": ["I.9"]}), "includes I.9, which is not another criterion"),
-        (set_req("I.4", {"kind": "attest", "colour": "red"}), "attest: unknown key(s) colour"),
+        (set_req("I.4", {"kind": "attest", "colour": "red"}), "criterion I.4: requirement 1: Additional properties are not allowed ('colour' was unexpected)"),
         (lambda d: d["criteria"].append(dict(d["criteria"][0])), "criterion I.1: code used twice"),
         (lambda d: d["criteria"][0].update(group="Z"), "criterion I.1: group 'Z' is not one of I"),
-        (lambda d: d["criteria"][0].update(text=""), "criterion I.1: text must be a non-empty text"),
+        (lambda d: d["criteria"][0].update(text=""), "criterion I.1: text: '' should be non-empty"),
         (lambda d: d["inputs"].append({"name": "unused", "type": "count", "label": "X"}), "input 'unused' is not used by any criterion"),
-        (lambda d: d["inputs"][0].update(type="money"), "type must be one of count, percent, yes_no, rating, date"),
-        (lambda d: d.update(level="village"), "level must be one of commune, district"),
+        (lambda d: d["inputs"][0].update(type="money"), "type: 'money' is not one of ['count', 'percent', 'yes_no', 'rating', 'date']"),
+        (lambda d: d.update(level="village"), "level: 'village' is not one of ['commune', 'district']"),
         (lambda d: d.update(unit_types=["phuong", "huyen"]), "unit_types must list types of level commune"),
-        (lambda d: d.update(issued_on="29/08/2022"), "issued_on must be a date as YYYY-MM-DD"),
+        (lambda d: d.update(issued_on="29/08/2022"), "issued_on: '29/08/2022' is not a 'date'"),
         (lambda d: d.update(years={"from": 2025, "to": 2021}), "years must be"),
-        (lambda d: d.pop("groups"), "missing key(s): groups"),
+        (lambda d: d.pop("groups"), "the file: 'groups' is a required property"),
     ],
 )
 def test_problems_are_named(sets_dir, change, expected):
@@ -120,4 +120,21 @@ def test_cli_check_bad_file(runner, tmp_path):
     path = write_variant(tmp_path, set_req("I.4", {"kind": "magic"}))
     result = runner.invoke(args=["criteria", "check", str(path)])
     assert result.exit_code == 1
-    assert "unknown requirement kind 'magic'" in result.output
+    assert "criterion I.4: requirement 1: kind: 'magic' is not one of" in result.output
+
+
+def test_readiness_must_name_a_criterion_that_counts_communes(sets_dir):
+    def change(d):
+        d["report"] = {"readiness": ["III.1"]}
+    found = problems(sets_dir, change, base="huyen-ntm-9.4.json")
+    assert any("report: readiness III.1 is not a criterion of this set counting recognized communes" in p
+               for p in found), found
+
+
+def test_every_shipped_set_follows_the_schema():
+    import json
+
+    from criteria.loader import SETS_DIR, schema_problems
+
+    for path in sorted(SETS_DIR.glob("[!_]*.json")):
+        assert schema_problems(json.loads(path.read_text(encoding="utf-8"))) == [], path.name

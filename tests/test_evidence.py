@@ -128,3 +128,16 @@ def test_evidence_cannot_be_added_after_submission(app, officer, make_dossier):
     dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
     with pytest.raises(ops.Conflict):
         upload(officer, dossier, PDF)
+
+
+def test_a_savepoint_rolled_back_keeps_the_files_written_before_it(app, officer, dossier):
+    """A committed evidence row never loses its file because a later savepoint rolled back."""
+    kept = upload(officer, dossier, PDF)
+    savepoint = db.session.begin_nested()
+    dropped = upload(officer, dossier, PNG, name="anh.png")
+    dropped_path = storage.path_of(dropped.stored_name)
+    savepoint.rollback()
+    db.session.commit()
+    assert storage.path_of(kept.stored_name).read_bytes() == PDF
+    assert not dropped_path.exists()
+    assert db.session.get(Evidence, kept.id) is not None

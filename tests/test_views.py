@@ -277,3 +277,26 @@ def test_english_dossier_page(people, make_dossier, as_user):
     html = page(client.get(f"/dossiers/{dossier.id}"))
     assert "Crimes against social order: 40 → 39 (down 2.5%)" in html and "What you can do now" in html
     assert "Hàng năm (quý I), Công an xã" in html  # the official text stays in Vietnamese
+
+
+def test_dashboard_columns_come_from_the_sets_in_force(people, as_user, tmp_path, monkeypatch):
+    """A 2026–2030 set counts on the overview of its years; the 2021–2025 sets leave it."""
+    import json
+    import shutil
+
+    import criteria
+    from criteria.loader import SETS_DIR
+
+    for path in SETS_DIR.glob("*.json"):
+        shutil.copy(path, tmp_path)
+    data = json.loads((SETS_DIR / "xa-ntm-19.2.json").read_text(encoding="utf-8"))
+    data.update(code="xa-ntm-2026", version="2026.1", issued_on="2026-01-15", years={"from": 2026, "to": 2030},
+                name={"vi": "Xã nông thôn mới giai đoạn 2026–2030", "en": "New rural commune 2026–2030"})
+    (tmp_path / "xa-ntm-2026.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(criteria, "default_registry", lambda: criteria.load_directory(tmp_path))
+    client = as_user(people["pv05_officer"])
+    html = page(client.get("/reports/dashboard?year=2027"))
+    assert "xa-ntm-2026" in html and "Xã nông thôn mới giai đoạn 2026–2030" in html
+    assert "xa-ntm-19.2" not in html and "III.2" not in html
+    html = page(client.get("/reports/dashboard?year=2024"))
+    assert "xa-ntm-19.2" in html and "III.2" in html and "xa-ntm-2026" not in html

@@ -6,17 +6,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 import criteria
-from criteria import Facts
-from criteria.evaluator import check_requirements
+from criteria import CriteriaSet, Facts
+from criteria.evaluator import check_requirements, combine
 
 from ..dossiers.aggregates import DatabaseAggregates
 from ..extensions import db
 from ..models import Dossier, Unit
 from ..roles import Level
 from ..units.operations import units_within
-
-COMMUNE_SETS = ("xa-ntm-19.2", "xa-ntm-nc-19.2", "xa-dien-hinh-antt")
-READINESS = (("huyen-ntm-9.4", "III.2"), ("huyen-ntm-nc-9.1", "IV.2"))
 
 
 @dataclass
@@ -27,15 +24,37 @@ class DistrictRow:
     states: dict[str, int] = field(default_factory=dict)
     recognized: dict[str, int] = field(default_factory=dict)  # per commune set
     eligible: dict[str, int] = field(default_factory=dict)
-    readiness: dict[str, tuple[str, object]] = field(default_factory=dict)  # "III.2" -> (status, reason)
+    # (set code, criterion code) -> (status, reason), e.g. ("huyen-ntm-9.4", "III.2")
+    readiness: dict[tuple[str, str], tuple[str, object]] = field(default_factory=dict)
 
     def share(self, set_code: str) -> float:
         total = self.eligible.get(set_code, 0)
         return 0.0 if total == 0 else self.recognized.get(set_code, 0) / total
 
 
-def dashboard(province: Unit, year: int) -> list[DistrictRow]:
-    registry = criteria.default_registry()
+@dataclass
+class Dashboard:
+    """The province overview of a year, with the columns the sets in force ask for."""
+
+    year: int
+    sets: list[CriteriaSet]  # sets whose recognitions are counted
+    readiness: list[tuple[CriteriaSet, str]]  # district criteria counting recognized communes
+    rows: list[DistrictRow]
+
+    @property
+    def chart_set(self) -> CriteriaSet | None:
+        return next((s for s in self.sets if s.report.chart), None)
+
+
+def report_sets(year: int) -> tuple[list[CriteriaSet], list[tuple[CriteriaSet, str]]]:
+    """What the overview counts for a year: each set in force says so in its file ("report")."""
+    in_force = [s for s in criteria.default_registry().latest() if s.applies_to_year(year)]
+    return ([s for s in in_force if s.report.recognitions],
+            [(s, code) for s in in_force for code in s.report.readiness])
+
+
+def dashboard(province: Unit, year: int) -> Dashboard:
+    sets, readiness = report_sets(year)
     districts = units_within(province, Level.district)
     units = units_within(province, Level.commune)
     by_district: dict[int, list[Unit]] = {}
@@ -49,7 +68,7 @@ def dashboard(province: Unit, year: int) -> list[DistrictRow]:
     recognized = db.session.execute(
         select(Dossier.unit_id, Dossier.criteria_set).where(
             Dossier.unit_id.in_([u.id for u in units]), Dossier.state == "recognized", Dossier.year <= year,
-            Dossier.criteria_set.in_(COMMUNE_SETS)).distinct()
+            Dossier.criteria_set.in_([s.code for s in sets])).distinct()
     ).all()
     provider = DatabaseAggregates()
     rows = []
@@ -60,19 +79,18 @@ def dashboard(province: Unit, year: int) -> list[DistrictRow]:
             if unit_district.get(unit_id) == district.id:
                 row.states[state] = row.states.get(state, 0) + n
         member_types = {u.id: u.type for u in members}
-        for set_code in COMMUNE_SETS:
-            cset = registry.get(set_code)
-            row.eligible[set_code] = sum(1 for t in member_types.values() if cset.applies_to_unit_type(t))
-            row.recognized[set_code] = sum(
+        for cset in sets:
+            row.eligible[cset.code] = sum(1 for t in member_types.values() if cset.applies_to_unit_type(t))
+            row.recognized[cset.code] = sum(
                 1 for unit_id, s in recognized
-                if s == set_code and unit_id in member_types and cset.applies_to_unit_type(member_types[unit_id]))
+                if s == cset.code and unit_id in member_types and cset.applies_to_unit_type(member_types[unit_id]))
         facts = Facts(year=year, unit_code=district.code, aggregates=provider)
-        for set_code, code in READINESS:
-            results = check_requirements(registry.get(set_code), code, facts, "aggregate")
-            status = criteria.evaluator.combine([r.status for r in results])
-            row.readiness[code] = (status, criteria.Text.join([r.reason for r in results]))
+        for cset, code in readiness:
+            results = check_requirements(cset, code, facts, "aggregate")
+            row.readiness[(cset.code, code)] = (combine([r.status for r in results]),
+                                                criteria.Text.join([r.reason for r in results]))
         rows.append(row)
-    return rows
+    return Dashboard(year, sets, readiness, rows)
 
 
 def default_year(province: Unit) -> int:

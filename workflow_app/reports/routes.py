@@ -5,15 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 
-import criteria
 import states
 
 from ..formatting import state_label
 from ..i18n import tr
 from . import bp
 from . import queries
-from .queries import COMMUNE_SETS
-
 
 
 def _data():
@@ -23,36 +20,35 @@ def _data():
     year = request.args.get("year", type=int) or queries.default_year(province)
     if not 2000 <= year <= 2100:
         abort(404)
-    return province, year, queries.dashboard(province, year)
+    return province, queries.dashboard(province, year)
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    province, year, rows = _data()
-    sets = [criteria.default_registry().get(code) for code in COMMUNE_SETS]
-    return render_template("reports/dashboard.html", province=province, year=year, rows=rows, sets=sets,
+    province, board = _data()
+    return render_template("reports/dashboard.html", province=province, board=board, year=board.year,
                            states=states.ALL_STATES)
 
 
 @bp.route("/dashboard.xlsx")
 @login_required
 def dashboard_xlsx():
-    province, year, rows = _data()
-    registry = criteria.default_registry()
+    province, board = _data()
+    year = board.year
     book = Workbook()
     sheet = book.active
     sheet.title = str(year)
     header = [_("District"), _("Communes"), _("of which xã")] + [state_label(s) for s in states.ALL_STATES]
-    for code in COMMUNE_SETS:
-        header += [f"{tr(registry.get(code).name)}: {_('recognized')}", f"{code}: %"]
-    header += ["III.2", "IV.2"]
+    for cset in board.sets:
+        header += [f"{tr(cset.name)}: {_('recognized')}", f"{cset.code}: %"]
+    header += [f"{tr(cset.name)}: {code}" for cset, code in board.readiness]
     sheet.append(header)
-    for row in rows:
+    for row in board.rows:
         line = [row.unit.name, row.communes, row.xa] + [row.states.get(s, 0) for s in states.ALL_STATES]
-        for code in COMMUNE_SETS:
-            line += [row.recognized[code], round(row.share(code) * 100, 1)]
-        line += [tr(row.readiness[c][1]) for c in ("III.2", "IV.2")]
+        for cset in board.sets:
+            line += [row.recognized[cset.code], round(row.share(cset.code) * 100, 1)]
+        line += [tr(row.readiness[(cset.code, code)][1]) for cset, code in board.readiness]
         sheet.append(line)
     buffer = io.BytesIO()
     book.save(buffer)
