@@ -7,16 +7,22 @@ DEMO_PASSWORD ?= demo1234
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test translations messages screenshots clean
+.PHONY: install run test translations messages screenshots clean lock
 
 install: $(STAMP) translations
 
-# Reinstall only when the project's dependencies change.
-$(STAMP): pyproject.toml
+# The exact versions in requirements.lock, then the project itself; again only when they change.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing the ranges in pyproject.toml: pick the newest versions within them and lock them.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --upgrade --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements.lock pyproject.toml
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d workflow_app/translations

@@ -10,6 +10,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from flask_migrate import upgrade
 from sqlalchemy import insert
 
 from workflow_app import create_app
@@ -43,7 +44,7 @@ def main() -> None:
         app = create_app({"APP_ENV": "testing", "SECRET_KEY": "bench", "AUDIT_KEY": "bench-audit-key",
                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}"})
         with app.app_context():
-            db.create_all()
+            upgrade()
             started = time.perf_counter()
             build_chain(entries, app.config["AUDIT_KEY"])
             print(f"built {entries:,} sealed entries in {time.perf_counter() - started:.1f} s")

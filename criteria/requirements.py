@@ -3,14 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
+from .model import DocumentType, InputSpec
 from .text import Text, day, number, numbers
-
-if TYPE_CHECKING:
-    from .evaluator import Context
-    from .model import InputSpec
-    from .samples import Sample
 
 MET, NOT_MET, INCOMPLETE = "met", "not_met", "incomplete"
 
@@ -19,6 +15,27 @@ MET, NOT_MET, INCOMPLETE = "met", "not_met", "incomplete"
 class RequirementResult:
     status: str
     reason: Text
+
+
+class Context(Protocol):
+    """What a requirement reads while one criterion is evaluated (criteria.evaluator provides it)."""
+
+    facts: Any  # criteria.Facts
+
+    def spec(self, name: str) -> InputSpec: ...
+    def value(self, name: str) -> Any: ...
+    def attestation(self) -> Any: ...
+    def document_type(self, code: str) -> DocumentType: ...
+    def result_of(self, code: str) -> Any: ...
+
+
+class Sample(Protocol):
+    """Facts being gathered so that every requirement is met (criteria.samples provides it)."""
+
+    values: dict
+
+    def attest(self, criterion: str) -> None: ...
+    def attach(self, document_type: str) -> None: ...
 
 
 class SpecError(ValueError):

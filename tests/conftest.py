@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import sqlite3
 
 import pytest
 import sqlalchemy as sa
@@ -72,15 +73,47 @@ def base_config(database_url: str, upload_dir) -> dict:
     }
 
 
+def migrate_schema() -> None:
+    """Build the schema as production does: by running the migrations (triggers included)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
 @pytest.fixture(scope="session")
 def _pg_schema(pg_url, tmp_path_factory):
-    """Create the schema once per worker; tests then only empty the tables."""
+    """Migrate a new schema once per worker; tests then only empty the tables."""
     app = create_app(base_config(pg_url, tmp_path_factory.mktemp("uploads")))
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        migrate_schema()
         db.engine.dispose()
     return pg_url
+
+
+_sqlite_template: dict[str, str] = {}
+
+
+def _sqlite_template_path() -> str:
+    """A SQLite file migrated and holding Trà Vinh's units, made once per worker and copied into each test's database."""
+    if "path" not in _sqlite_template:
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="antt-schema-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = os.path.join(folder, "template.sqlite3")
+        app = create_app(base_config(f"sqlite:///{path}", os.path.join(os.path.dirname(path), "uploads")))
+        with app.app_context():
+            migrate_schema()
+            load_units(["84"])
+            db.session.commit()
+            db.engine.dispose()
+        _sqlite_template["path"] = path
+    return _sqlite_template["path"]
 
 
 def _empty_tables() -> None:
@@ -106,11 +139,18 @@ def backend(request):
 
 
 def prepare_database(backend: str) -> None:
-    """A fresh schema (SQLite) or emptied tables (PostgreSQL), holding Trà Vinh's units."""
+    """A migrated schema holding Trà Vinh's units: a copy of the worker's template (SQLite), or
+    the worker's migrated database with its tables emptied (PostgreSQL)."""
     if backend == "sqlite":
-        db.create_all()
-    else:
-        _empty_tables()
+        template = sqlite3.connect(_sqlite_template_path())
+        target = db.engine.raw_connection()
+        try:
+            template.backup(target.driver_connection)
+        finally:
+            target.close()
+            template.close()
+        return
+    _empty_tables()
     load_units(["84"])
     db.session.commit()
 

@@ -20,7 +20,7 @@ from workflow_app.clock import today_in_vietnam
 from workflow_app.models import Dossier
 from workflow_app.extensions import db
 
-from .conftest import _missing, base_config
+from .conftest import _missing, base_config, migrate_schema
 from .files import PDF
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def server(tmp_path_factory):
     config["TESTING"] = False
     app = create_app(config)
     with app.app_context():
-        db.create_all()
+        migrate_schema()
         seed_demo(PASSWORD)
         db.session.commit()
     http = make_server("127.0.0.1", 0, app, threaded=True)

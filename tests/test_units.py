@@ -119,3 +119,11 @@ def test_cli_load_whole_country(runner):
 def test_search_key_ignores_accents():
     assert search_key("Huyện Trà Cú") == "huyen tra cu"
     assert search_key("Xã Đôn Xuân") == "xa don xuan"
+
+
+@pytest.mark.parametrize("name, key", [
+    ("Huyện Trà Cú", "huyen tra cu"), ("Xã Đôn Châu", "xa don chau"), ("Thành Phố  Bắc Kạn", "thanh pho bac kan"),
+    ("Phường Ỷ La", "phuong y la"), ("THỊ TRẤN CÀNG LONG", "thi tran cang long"),
+])
+def test_search_key_folds_vietnamese_accents(name, key):
+    assert search_key(name) == key

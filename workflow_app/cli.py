@@ -22,9 +22,7 @@ def _fail(exc: OperationError) -> None:
 @with_appcontext
 def init_db_command():
     """Create the database schema, or upgrade it to the latest migration."""
-    from . import MIGRATIONS_DIR
-
-    upgrade(directory=MIGRATIONS_DIR)
+    upgrade()  # the migrations folder create_app() gave Flask-Migrate
     click.echo("Database schema is up to date.")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 
 class OperationError(Exception):
@@ -106,6 +107,16 @@ def _answer(exc: OperationError, title: str):
     return render_template("errors/error.html", status=exc.status, title=title, message=exc.message), exc.status
 
 
+# The errors Flask itself raises, with the page title and message each is answered with.
+HTTP_ERRORS = {
+    403: (PermissionDenied, _l("Not allowed"), _l("Your role may not do this.")),
+    404: (NotFound, _l("Not found"), _l("This page does not exist, or is outside your scope.")),
+    405: (MethodNotAllowed, _l("Not allowed"), _l("This address does not accept that method.")),
+    413: (TooLarge, _l("File too large"), _l("A file may be at most %(mb)d MB.")),
+    500: (ServerError, _l("Something went wrong"), _l("Nothing was saved. Please try again.")),
+}
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer the HTTP errors Flask raises, and any operation error a view let through."""
 
@@ -113,24 +124,16 @@ def register_error_handlers(app: Flask) -> None:
     def operation_error(exc: OperationError):
         return _answer(exc, _("Not allowed") if exc.status in (401, 403) else _("Not done"))
 
-    @app.errorhandler(405)
-    def method_not_allowed(_e):
-        return _answer(MethodNotAllowed(_("This address does not accept that method.")), _("Not allowed"))
+    def handler(status: int):
+        cls, title, message = HTTP_ERRORS[status]
 
-    @app.errorhandler(403)
-    def forbidden(_e):
-        return _answer(PermissionDenied(_("Your role may not do this.")), _("Not allowed"))
+        def answer(_e):
+            if status == 500:
+                app.logger.exception("Unhandled error on %s", request.path)
+            text = str(message) % {"mb": app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)} if status == 413 else str(message)
+            return _answer(cls(text), str(title))
 
-    @app.errorhandler(404)
-    def not_found(_e):
-        return _answer(NotFound(_("This page does not exist, or is outside your scope.")), _("Not found"))
+        return answer
 
-    @app.errorhandler(413)
-    def too_large(_e):
-        limit = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
-        return _answer(TooLarge(_("A file may be at most %(mb)d MB.", mb=limit)), _("File too large"))
-
-    @app.errorhandler(500)
-    def server_error(_e):
-        app.logger.exception("Unhandled error on %s", request.path)
-        return _answer(ServerError(_("Nothing was saved. Please try again.")), _("Something went wrong"))
+    for status in HTTP_ERRORS:
+        app.register_error_handler(status, handler(status))

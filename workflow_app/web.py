@@ -1,14 +1,32 @@
 """Small helpers shared by the web views."""
 from __future__ import annotations
 
+from functools import wraps
 from typing import Callable, TypeVar
 
-from flask import flash
+from flask import abort, flash
+from flask_login import current_user, login_required
 
 from .errors import OperationError
 from .transaction import unit_of_work
 
 T = TypeVar("T")
+
+
+def requires(predicate: Callable[..., bool]):
+    """A view for signed-in users of whom `predicate(user)` holds (e.g. User.can_read_province); 403 for others."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not predicate(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def submit(change: Callable[[], T], *, form=None) -> tuple[T | None, OperationError | None]:

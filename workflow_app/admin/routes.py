@@ -1,16 +1,12 @@
-from functools import wraps
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from ..errors import OperationError
 from ..extensions import db
 from ..models import Unit, User
-from ..transaction import unit_of_work
 from ..units.operations import search_key, units_within
-from ..web import place_errors
+from ..web import requires, submit
 from . import bp
 from .forms import UserFilterForm, UserForm
 from .operations import create_user, update_user
@@ -18,16 +14,7 @@ from .operations import create_user, update_user
 PER_PAGE = 50
 
 
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.can_manage_users():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
+admin_required = requires(User.can_manage_users)
 
 def _unit_choices():
     return [(u.code, f"{u.name} ({u.code})") for u in units_within(current_user.unit)]
@@ -54,20 +41,11 @@ def new_user():
     form = UserForm()
     form.unit.choices = _unit_choices()
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                user = create_user(
-                    current_user,
-                    username=form.username.data,
-                    full_name=form.full_name.data,
-                    password=form.password.data or "",
-                    role=form.role.data,
-                    unit_code=form.unit.data,
-                    active=form.active.data,
-                )
-        except OperationError as exc:
-            place_errors(form, exc)
-        else:
+        user, refused = submit(lambda: create_user(
+            current_user, username=form.username.data, full_name=form.full_name.data,
+            password=form.password.data or "", role=form.role.data, unit_code=form.unit.data, active=form.active.data,
+        ), form=form)
+        if not refused:
             flash(_("User %(u)s created.", u=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), (400 if form.errors else 200)
@@ -85,20 +63,11 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.unit.data = user.unit.code
     if form.validate_on_submit():
-        try:
-            with unit_of_work():
-                update_user(
-                    current_user,
-                    user,
-                    full_name=form.full_name.data,
-                    role=form.role.data,
-                    unit_code=form.unit.data,
-                    active=form.active.data,
-                    password=form.password.data or None,
-                )
-        except OperationError as exc:
-            place_errors(form, exc)
-        else:
+        _user, refused = submit(lambda: update_user(
+            current_user, user, full_name=form.full_name.data, role=form.role.data, unit_code=form.unit.data,
+            active=form.active.data, password=form.password.data or None,
+        ), form=form)
+        if not refused:
             flash(_("User %(u)s saved.", u=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user), (400 if form.errors else 200)

@@ -1,16 +1,16 @@
 import csv
 import io
-from functools import wraps
-
-from flask import Response, abort, render_template, request
+from flask import Response, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from openpyxl import Workbook
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from ..extensions import db
+from ..models import User
+from ..web import requires
 from ..formatting import format_datetime_vn, role_label, state_label
 from . import bp, trail
 from .labels import action_label, actor_names, all_actions
@@ -22,16 +22,7 @@ bp.add_app_template_global(action_label, "action_label")
 EXPORT_LIMIT = 100_000
 
 
-def readers_only(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.can_read_province():
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
+readers_only = requires(User.can_read_province)
 
 class AuditFilterForm(FlaskForm):
     class Meta:

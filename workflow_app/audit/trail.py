@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from flask import current_app
-from sqlalchemy import DDL, event, insert, select, update
+from sqlalchemy import insert, select, update
 
 from ..extensions import db
 from ..clock import utcnow
@@ -157,30 +157,3 @@ def parse_checkpoint(text: str) -> tuple[int, str]:
     if not seq.isdigit() or len(seal) != 64:
         raise ValueError("a checkpoint reads SEQ:SEAL, as printed by `audit checkpoint`")
     return int(seq), seal
-
-
-# The application never updates or deletes an entry; the database refuses to as well.
-_PG_FUNCTION = DDL(
-    """
-    CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
-    BEGIN
-        RAISE EXCEPTION 'audit entries are append-only';
-    END;
-    $$ LANGUAGE plpgsql
-    """
-)
-_PG_TRIGGER = DDL(
-    "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry "
-    "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()"
-)
-_SQLITE_TRIGGERS = [
-    DDL(
-        f"CREATE TRIGGER audit_entry_no_{verb.lower()} BEFORE {verb} ON audit_entry "
-        "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END"
-    )
-    for verb in ("UPDATE", "DELETE")
-]
-event.listen(AuditEntry.__table__, "after_create", _PG_FUNCTION.execute_if(dialect="postgresql"))
-event.listen(AuditEntry.__table__, "after_create", _PG_TRIGGER.execute_if(dialect="postgresql"))
-for _ddl in _SQLITE_TRIGGERS:
-    event.listen(AuditEntry.__table__, "after_create", _ddl.execute_if(dialect="sqlite"))

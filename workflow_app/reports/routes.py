@@ -2,20 +2,20 @@ import io
 
 from flask import Response, abort, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from openpyxl import Workbook
 
 import states
 
 from ..formatting import state_label
 from ..i18n import tr
+from ..models import User
+from ..web import requires
 from . import bp
 from . import queries
 
 
 def _data():
-    if not current_user.can_read_province():
-        abort(403)
     province = current_user.unit.province
     year = request.args.get("year", type=int) or queries.default_year(province)
     if not 2000 <= year <= 2100:
@@ -24,7 +24,7 @@ def _data():
 
 
 @bp.route("/dashboard")
-@login_required
+@requires(User.can_read_province)
 def dashboard():
     province, board = _data()
     return render_template("reports/dashboard.html", province=province, board=board, year=board.year,
@@ -32,7 +32,7 @@ def dashboard():
 
 
 @bp.route("/dashboard.xlsx")
-@login_required
+@requires(User.can_read_province)
 def dashboard_xlsx():
     province, board = _data()
     year = board.year

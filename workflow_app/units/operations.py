@@ -9,7 +9,6 @@ from functools import lru_cache
 import vietnam_provinces
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
-from unidecode import unidecode
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -40,9 +39,14 @@ def unit_type_from_name(level: Level, name: str) -> str:
     raise ValueError(f"cannot tell the type of {level.value} unit {name!r} from its name")
 
 
+_UNACCENTED = str.maketrans({"đ": "d", "Đ": "D"})  # a letter of its own, not d with a mark
+
+
 def search_key(text: str) -> str:
-    """Lower-case, accent-free form used for accent-insensitive search."""
-    return " ".join(unidecode(text).lower().split())
+    """Lower-case, accent-free form used for accent-insensitive search ("Trà Cú" -> "tra cu")."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_UNACCENTED))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.lower().split())
 
 
 def unit_code(level: Level, code: int | str) -> str:
