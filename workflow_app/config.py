@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 from typing import Mapping
 
+from .clock import VIETNAM
+
 ENVIRONMENTS = ("development", "production", "testing")
 
 
@@ -91,6 +93,6 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
         "BABEL_DEFAULT_LOCALE": "vi",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_DEFAULT_TIMEZONE": VIETNAM.key,  # pages show Vietnamese time
         "WTF_CSRF_TIME_LIMIT": None,
     }
