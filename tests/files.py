@@ -20,3 +20,13 @@ XLSX = zipped({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workboo
 ODT = zipped({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content/>"})
 EXE = b"MZ\x90\x00" + b"\x00" * 60
 OTHER_ZIP = zipped({"readme.txt": b"hello"})
+
+
+def bomb(member: str, inflated: int, **others: bytes) -> bytes:
+    """A zip whose `member` inflates `inflated` bytes of spaces from a few hundred KiB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(member, b" " * inflated)
+        for name, content in others.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

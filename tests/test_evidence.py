@@ -13,7 +13,7 @@ from workflow_app.errors import ValidationFailed
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Evidence
 
-from .files import DOCX, EXE, JPEG, ODT, OTHER_ZIP, PDF, PNG, XLSX
+from .files import DOCX, EXE, JPEG, ODT, OTHER_ZIP, PDF, PNG, XLSX, bomb, zipped
 
 COMMUNE = "29269"
 
@@ -141,3 +141,25 @@ def test_a_savepoint_rolled_back_keeps_the_files_written_before_it(app, officer,
     assert storage.path_of(kept.stored_name).read_bytes() == PDF
     assert not dropped_path.exists()
     assert db.session.get(Evidence, kept.id) is not None
+
+
+@pytest.mark.parametrize("content", [
+    bomb("mimetype", 80 * 1024 * 1024),  # an ODT whose mimetype entry inflates to 80 MiB
+    bomb("word/document.xml", 80 * 1024 * 1024, **{"[Content_Types].xml": b"<Types/>"}),  # a DOCX-looking bomb
+    bomb("xl/sharedStrings.xml", 30 * 1024 * 1024, **{"xl/workbook.xml": b"<workbook/>"}),  # ratio far above any sheet
+], ids=["odt-mimetype", "docx", "xlsx-ratio"])
+def test_zip_bombs_are_refused_before_they_inflate(app, officer, dossier, content):
+    assert len(content) < 1024 * 1024
+    with pytest.raises(ValidationFailed) as err:
+        upload(officer, dossier, content, name="bao-cao.docx")
+    assert "expand to far more" in err.value.fields["file"] or "nén" in err.value.fields["file"]
+    assert db.session.scalars(select(Evidence).where(Evidence.filename == "bao-cao.docx")).first() is None
+
+
+def test_an_ordinary_large_office_file_is_accepted(app, officer, dossier):
+    import os
+
+    noise = os.urandom(3 * 1024 * 1024)  # incompressible: a large embedded image
+    content = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>",
+                      "word/media/image1.png": noise})
+    assert upload(officer, dossier, content, name="bao-cao.docx").content_type.endswith("wordprocessingml.document")

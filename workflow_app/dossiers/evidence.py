@@ -6,6 +6,7 @@ import io
 import os
 import secrets
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -30,12 +31,26 @@ ACCEPTED = ", ".join([label for *_rest, label in SIGNATURES + ZIP_KINDS] + ["ODT
 CONTENT_TYPES = [content_type for _magic, content_type, _label in SIGNATURES + ZIP_KINDS] + [ODT_MIMETYPE.decode()]
 
 
+# What an office file's zip may hold. Real DOCX/XLSX/ODT files stay far below these; a file
+# that declares more is refused before anything is inflated (a "zip bomb" would take the worker's
+# memory). Only the few bytes of the ODT "mimetype" entry are ever read.
+MAX_ZIP_ENTRIES = 5_000
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # one entry, as declared
+MAX_ZIP_BYTES = 256 * 1024 * 1024  # all entries together, as declared
+MAX_RATIO = 100  # inflated / compressed size, for entries over 1 MiB
+RATIO_FROM = 1024 * 1024
+
+
 class FileTooLarge(Exception):
     pass
 
 
 class UnsupportedFile(Exception):
     pass
+
+
+class SuspiciousArchive(UnsupportedFile):
+    """A zip that would inflate to far more than any office file."""
 
 
 @dataclass(frozen=True)
@@ -54,15 +69,29 @@ def sniff(content: bytes) -> str:
     if content.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                _check_sizes(archive.infolist())
                 names = set(archive.namelist())
-                if "mimetype" in names and archive.read("mimetype").strip() == ODT_MIMETYPE:
-                    return ODT_MIMETYPE.decode()
-                for member, content_type, _label in ZIP_KINDS:
-                    if member in names:
+                if "mimetype" in names:
+                    with archive.open("mimetype") as member:
+                        if member.read(len(ODT_MIMETYPE) + 2).strip() == ODT_MIMETYPE:
+                            return ODT_MIMETYPE.decode()
+                for member_name, content_type, _label in ZIP_KINDS:
+                    if member_name in names:
                         return content_type
-        except (zipfile.BadZipFile, KeyError, OSError):
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, NotImplementedError):
             pass
     raise UnsupportedFile(ACCEPTED)
+
+
+def _check_sizes(entries: list[zipfile.ZipInfo]) -> None:
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise SuspiciousArchive(f"{len(entries)} entries")
+    total = 0
+    for info in entries:
+        total += info.file_size
+        absurd_ratio = info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+        if info.file_size > MAX_ENTRY_BYTES or absurd_ratio or total > MAX_ZIP_BYTES:
+            raise SuspiciousArchive(info.filename)
 
 
 def read_limited(stream: BinaryIO, limit: int) -> bytes:

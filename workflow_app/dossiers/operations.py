@@ -282,6 +282,10 @@ def add_evidence(
         raise ValidationFailed(_("The file is empty."), field="file")
     try:
         stored = files.store(db.session, content)
+    except files.SuspiciousArchive:
+        raise ValidationFailed(
+            _("The file is a compressed archive that would expand to far more than any office document: it was refused."),
+            field="file") from None
     except files.UnsupportedFile:
         raise ValidationFailed(
             _("Only these kinds of file are accepted: %(kinds)s.", kinds=files.ACCEPTED), field="file"
