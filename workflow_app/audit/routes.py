@@ -1,25 +1,23 @@
-import csv
-import io
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from openpyxl import Workbook
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
+from ..exports import csv_download, xlsx_download
 from ..extensions import db
+from ..formatting import format_datetime_vn, role_label, state_label
 from ..models import User
 from ..web import requires
-from ..formatting import format_datetime_vn, role_label, state_label
 from . import bp, trail
 from .labels import action_label, actor_names, all_actions
 from .queries import AuditFilter, audit_query, unit_names
 
 PER_PAGE = 50
+EXPORT_LIMIT = 100_000
 # Every page names actions the way the trail does (the dossier's history, the inboxes).
 bp.add_app_template_global(action_label, "action_label")
-EXPORT_LIMIT = 100_000
 
 
 readers_only = requires(User.can_read_province)
@@ -71,25 +69,14 @@ def _rows(f: AuditFilter):
 @readers_only
 def export_csv():
     _form, f = _filter_form()
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # lets Excel read the Vietnamese text as UTF-8
-    csv.writer(buffer).writerows(_rows(f))
-    return Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=nhat-ky-kiem-tra.csv"})
+    return csv_download(_rows(f), "nhat-ky-kiem-tra.csv")
 
 
 @bp.route("/export.xlsx")
 @readers_only
 def export_xlsx():
     _form, f = _filter_form()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Nhat ky")
-    for row in _rows(f):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(buffer.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": "attachment; filename=nhat-ky-kiem-tra.xlsx"})
+    return xlsx_download("Nhat ky", _rows(f), "nhat-ky-kiem-tra.xlsx")
 
 
 @bp.route("/verify")

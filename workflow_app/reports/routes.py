@@ -1,12 +1,10 @@
-import io
-
-from flask import Response, abort, render_template, request
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
 
 import states
 
+from ..exports import xlsx_download
 from ..formatting import state_label
 from ..i18n import tr
 from ..models import User
@@ -36,21 +34,15 @@ def dashboard():
 def dashboard_xlsx():
     province, board = _data()
     year = board.year
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(year)
     header = [_("District"), _("Communes"), _("of which xã")] + [state_label(s) for s in states.ALL_STATES]
     for cset in board.sets:
         header += [f"{tr(cset.name)}: {_('recognized')}", f"{cset.code}: %"]
     header += [f"{tr(cset.name)}: {code}" for cset, code in board.readiness]
-    sheet.append(header)
+    rows = [header]
     for row in board.rows:
         line = [row.unit.name, row.communes, row.xa] + [row.states.get(s, 0) for s in states.ALL_STATES]
         for cset in board.sets:
             line += [row.recognized[cset.code], round(row.share(cset.code) * 100, 1)]
         line += [tr(row.readiness[(cset.code, code)][1]) for cset, code in board.readiness]
-        sheet.append(line)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(buffer.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=tong-hop-{province.code}-{year}.xlsx"})
+        rows.append(line)
+    return xlsx_download(str(year), rows, f"tong-hop-{province.code}-{year}.xlsx")
