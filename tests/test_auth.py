@@ -102,12 +102,111 @@ def test_app_factory_keeps_config_overrides():
     assert app.config["SECRET_KEY"] == "x"
 
 
-def test_password_guessing_is_throttled(client, make_user):
+def later(seconds: float):
+    """Let `seconds` pass for the sign-in throttle."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from workflow_app.auth import operations
+    from workflow_app.clock import utcnow
+
+    return mock.patch.object(operations, "utcnow", lambda: utcnow() + timedelta(seconds=seconds))
+
+
+def test_password_guessing_is_slowed_down_not_locked(client, make_user):
     user = make_user("inspector", "84", username="thanhtra")
     for _ in range(5):
         assert client.post("/login", data={"username": "thanhtra", "password": "doan-mo-1"}).status_code == 400
     response = client.post("/login", data={"username": "thanhtra", "password": TEST_PASSWORD})
+    assert response.status_code == 429 and response.headers["Retry-After"] == "1"
+    assert "Đăng nhập sai quá nhiều lần. Hãy chờ 1 giây rồi thử lại." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not signed in yet
+    with later(1.5):  # the wait is over: the right password signs in
+        assert client.post("/login", data={"username": "thanhtra", "password": TEST_PASSWORD}).status_code == 302
+    assert client.get("/").status_code == 200
+    assert user.is_active
+
+
+def test_each_further_guess_waits_longer(client, make_user):
+    make_user("inspector", "84", username="thanhtra")
+    waits = []
+    for step in range(9):
+        with later(61 * step):  # each guess once the previous wait (at most 60 s) is over
+            response = client.post("/login", data={"username": "thanhtra", "password": f"doan-{step}"})
+        waits.append(response.status_code)
+    assert waits == [400] * 9  # waited each time, so every guess was checked (and wrong)
+    with later(61 * 8):
+        response = client.post("/login", data={"username": "thanhtra", "password": "doan-9"})
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) == 16  # 9 failures: 1, 2, 4, 8, 16 s
+
+
+def test_the_address_behind_a_trusted_proxy_is_the_clients(app, make_user):
+    """Behind the documented reverse proxy, one office's mistakes do not slow down another's."""
+    app.config["TRUSTED_PROXIES"] = 1
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    make_user("inspector", "84", username="thanhtra")
+    client = app.test_client()
+    for i in range(25):  # 25 wrong passwords for 25 names, all from one office
+        client.post("/login", data={"username": f"khong-co-{i}", "password": "sai"},
+                    headers={"X-Forwarded-For": "10.0.0.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    response = client.post("/login", data={"username": "thanhtra", "password": TEST_PASSWORD},
+                           headers={"X-Forwarded-For": "10.0.0.8"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert response.status_code == 302
+
+
+def test_forwarded_addresses_are_ignored_without_a_trusted_proxy(client, make_user):
+    """Nobody escapes the per-address count by forging X-Forwarded-For."""
+    make_user("inspector", "84", username="thanhtra")
+    for i in range(20):
+        client.post("/login", data={"username": f"khong-co-{i}", "password": "sai"}, headers={"X-Forwarded-For": f"10.0.1.{i}"})
+    response = client.post("/login", data={"username": "khong-co-x", "password": "sai"}, headers={"X-Forwarded-For": "10.0.2.1"})
     assert response.status_code == 429
-    assert "Đăng nhập sai quá nhiều lần. Hãy chờ 15 phút rồi thử lại." in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # not signed in, even with the right password
-    assert user.is_active  # the account itself is not locked: the wait is enough
+
+
+def test_unknown_and_known_names_cost_the_same(app, client, make_user):
+    """A password hash is checked whether or not the username exists (no enumeration by timing)."""
+    from unittest import mock
+
+    from workflow_app.auth import operations
+
+    make_user("inspector", "84", username="thanhtra")
+    real = operations.check_password_hash
+    for name in ("thanhtra", "khong-ton-tai"):
+        with mock.patch("workflow_app.models.check_password_hash", wraps=real) as checked, \
+                mock.patch.object(operations, "check_password_hash", wraps=real) as decoy:
+            client.post("/login", data={"username": name, "password": "sai-mat-khau"})
+        assert checked.call_count + decoy.call_count == 1, name
+        method = app.config["PASSWORD_HASH_METHOD"]
+        assert operations._decoy_hash(method).startswith(method.split(":")[0])
+
+
+def test_a_copied_session_cookie_dies_with_logout(app, make_user, login):
+    user = make_user("inspector", "84")
+    client = app.test_client()
+    client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    copy = client.get_cookie("session").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", copy)
+    assert thief.get("/").status_code == 302
+
+
+def test_a_password_reset_ends_every_session_remember_cookie_and_token(app, make_user):
+    from workflow_app.admin.operations import update_user
+    from workflow_app.transaction import unit_of_work
+
+    admin = make_user("admin", "84")
+    user = make_user("inspector", "84")
+    browser = app.test_client()
+    browser.post("/login", data={"username": user.username, "password": TEST_PASSWORD, "remember": "y"})
+    remembered = browser.get_cookie("remember_token").value
+    token = app.test_client().post("/api/v1/tokens", json={"username": user.username, "password": TEST_PASSWORD}).json["token"]
+    with unit_of_work():
+        update_user(admin, user, password="mot-mat-khau-moi-that-dai")
+    assert browser.get("/").status_code == 302
+    returning = app.test_client()
+    returning.set_cookie("remember_token", remembered)
+    assert returning.get("/").status_code == 302
+    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401

@@ -141,3 +141,50 @@ def make_dossier_in():
             return dossier.id, officer.id, dossier.version
 
     return factory
+
+
+def test_parallel_guesses_check_at_most_five_passwords(threaded_app):
+    """40 wrong passwords at once for one name: each attempt is counted before its password is checked."""
+    from unittest import mock
+
+    from workflow_app.admin.operations import create_user
+    from workflow_app.auth.operations import authenticate
+    from workflow_app.errors import RateLimited, Unauthorized
+
+    with threaded_app.app_context():
+        create_user(None, username="thanhtra", full_name="Thanh tra", password="mat-khau-thu-nghiem",
+                    role="inspector", unit_code="84")
+        db.session.commit()
+    checked, lock = [], threading.Lock()
+    real = User.check_password
+
+    def counting(user, password):
+        with lock:
+            checked.append(password)
+        return real(user, password)
+
+    barrier = threading.Barrier(40)
+    outcomes = [None] * 40
+
+    def worker(i):
+        with threaded_app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                authenticate("thanhtra", f"doan-{i}", "10.0.0.9")
+            except RateLimited:
+                outcomes[i] = "slowed"
+            except Unauthorized:
+                outcomes[i] = "wrong"
+            except Exception as exc:  # recorded, so the assertion shows it
+                outcomes[i] = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+
+    with mock.patch.object(User, "check_password", counting):
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=90)
+    assert len(checked) <= 5, outcomes
+    assert outcomes.count("wrong") == len(checked) and outcomes.count("slowed") == 40 - len(checked), outcomes

@@ -63,11 +63,16 @@ def test_unsupported_database_is_named(tmp_path):
         load_config(tmp_path, {"DATABASE_URL": "mysql://root@localhost/x"})
 
 
+@pytest.mark.parametrize("raw, hops", [(None, 0), ("0", 0), ("2", 2)])
+def test_trusted_proxies(tmp_path, raw, hops):
+    assert load_config(tmp_path, {} if raw is None else {"TRUSTED_PROXIES": raw})["TRUSTED_PROXIES"] == hops
+
+
 def test_default_database_is_a_file_in_instance(tmp_path):
     assert load_config(tmp_path, {})["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/antt.sqlite3"
 
 
-@pytest.mark.parametrize("raw, message", [("abc", "whole number"), ("0", "greater than 0"), ("-5", "greater than 0")])
+@pytest.mark.parametrize("raw, message", [("abc", "whole number"), ("0", "at least 1"), ("-5", "at least 1")])
 def test_upload_limit_must_be_positive(tmp_path, raw, message):
     with pytest.raises(ConfigError, match=f"MAX_UPLOAD_MB must be .*{message}"):
         load_config(tmp_path, {"MAX_UPLOAD_MB": raw})

@@ -43,7 +43,7 @@ def normalize_database_url(url: str) -> str:
     )
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _whole_number(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -51,8 +51,8 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than 0, got {value}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
 
 
@@ -75,7 +75,7 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         return _instance_secret(instance_path, filename)
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'antt.sqlite3'}"
-    upload_mb = _positive_int(env, "MAX_UPLOAD_MB", 20)
+    upload_mb = _whole_number(env, "MAX_UPLOAD_MB", 20)
     return {
         "APP_ENV": app_env,
         "SECRET_KEY": secret("SECRET_KEY", "secret_key"),
@@ -83,6 +83,10 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_DIR": env.get("UPLOAD_DIR") or str(instance_path / "uploads"),
+        # How many reverse proxies stand in front of the application: their X-Forwarded-For and
+        # X-Forwarded-Proto are then believed (for the sign-in throttle and https links); with 0,
+        # anyone could forge them, so they are ignored.
+        "TRUSTED_PROXIES": _whole_number(env, "TRUSTED_PROXIES", 0, minimum=0),
         "MAX_UPLOAD_BYTES": upload_mb * 1024 * 1024,
         # The whole request may carry a file plus its form fields.
         "MAX_CONTENT_LENGTH": upload_mb * 1024 * 1024 + 1024 * 1024,

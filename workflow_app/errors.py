@@ -90,6 +90,10 @@ class RateLimited(OperationError):
     status = 429
     code = "rate_limited"
 
+    def __init__(self, message: str, *, retry_after: int = 1, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
 
 class ServerError(OperationError):
     status = 500
@@ -102,9 +106,11 @@ ERROR_CODES = list(dict.fromkeys(cls.code for cls in ERRORS))
 
 
 def _answer(exc: OperationError, title: str):
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
     if request.path.startswith("/api/"):  # scripts get the API's error shape, never a page
-        return jsonify(exc.to_dict()), exc.status
-    return render_template("errors/error.html", status=exc.status, title=title, message=exc.message), exc.status
+        return jsonify(exc.to_dict()), exc.status, headers
+    page = render_template("errors/error.html", status=exc.status, title=title, message=exc.message)
+    return page, exc.status, headers
 
 
 # The errors Flask itself raises, with the page title and message each is answered with.

@@ -98,8 +98,15 @@ class User(UserMixin, db.Model):
 
     unit: Mapped[Unit] = relationship()
 
+    # The signed-in session this object was loaded for (not a column): see LoginSession.
+    session_key = None
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+    def get_id(self) -> str:
+        """What the session and the remember cookie hold: the user and the session's key."""
+        return f"{self.id}:{self.session_key}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login and per request
@@ -341,6 +348,21 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Logging out ends it; a password change or reset, or deactivation,
+    ends every session of the user. The cookie holds a random key; only its SHA-256 is stored."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
 

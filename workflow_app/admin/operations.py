@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit import trail
+from ..auth.operations import end_every_session
 from ..errors import PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..models import Unit, User
@@ -132,6 +133,8 @@ def update_user(
         user.full_name = full_name.strip()[:120]
     if password:
         user.set_password(password)
+    if password or (active is False and user.active):
+        end_every_session(user)  # the old password's sessions and tokens end with it
     user.role = role_enum.value
     user.unit = unit
     if active is not None:

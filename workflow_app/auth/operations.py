@@ -1,47 +1,132 @@
-"""Checking credentials, shared by the login page and API token creation; guessing is throttled."""
+"""Signing in: credentials checked for the login page and API tokens alike, password guessing
+slowed down, and the signed-in sessions that logout and password changes end."""
 from __future__ import annotations
 
+import hashlib
+import math
+import secrets
 from datetime import timedelta
+from functools import lru_cache
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash
 
+from ..clock import utcnow
 from ..errors import RateLimited, Unauthorized
 from ..extensions import db
-from ..clock import utcnow
-from ..models import AuthFailure, User
+from ..models import ApiToken, AuthFailure, LoginSession, User, hash_password
 
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_USER = 5
-MAX_FAILURES_PER_ADDRESS = 20
+# After this many failures within the window, each further attempt must wait after the previous
+# one: 1 s, then 2, 4, … up to MAX_WAIT. A right password is never refused for longer than that,
+# so nobody can lock an officer (or, behind one proxy address, the whole province) out.
+FREE_ATTEMPTS_PER_USER = 5
+FREE_ATTEMPTS_PER_ADDRESS = 20
+MAX_WAIT = timedelta(seconds=60)
 
 
 class AuthenticationFailed(Unauthorized):
     """Wrong credentials, or a deactivated account."""
 
 
-def _recent_failures(key: str) -> int:
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _decoy_hash(method: str) -> str:
+    """A hash to check unknown usernames against, so that they cost what known ones cost."""
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def _wait_needed(key: str, own_id: int, free: int) -> float:
+    """Seconds this attempt must still wait, counting it and every other attempt in the window."""
     since = utcnow() - FAILURE_WINDOW
-    return db.session.scalar(select(func.count(AuthFailure.id)).where(AuthFailure.key == key, AuthFailure.at >= since))
+    count = db.session.scalar(
+        select(func.count(AuthFailure.id)).where(AuthFailure.key == key, AuthFailure.at >= since))
+    if count <= free:
+        return 0.0
+    previous = db.session.scalar(select(func.max(AuthFailure.at)).where(
+        AuthFailure.key == key, AuthFailure.at >= since, AuthFailure.id != own_id))
+    gap = min(timedelta(seconds=2 ** (count - free - 1)), MAX_WAIT)
+    return max((previous + gap - utcnow()).total_seconds(), 0.0) if previous is not None else 0.0
 
 
 def authenticate(username: str, password: str, address: str = "") -> User:
-    """Return the active user with these credentials, or raise AuthenticationFailed.
+    """Return the active user with these credentials, or raise AuthenticationFailed / RateLimited.
 
-    After 5 failures for one username, or 20 from one address, within 15 minutes, every attempt
-    is refused (RateLimited) before the password is even checked.
+    The attempt is recorded (and committed) before the password is checked, so that parallel
+    guesses count against each other; a right password removes the user's failures.
     """
-    keys = (f"user:{(username or '').strip().lower()[:100]}", f"ip:{(address or '')[:100]}")
-    if _recent_failures(keys[0]) >= MAX_FAILURES_PER_USER or _recent_failures(keys[1]) >= MAX_FAILURES_PER_ADDRESS:
-        raise RateLimited(_("Too many failed attempts. Wait 15 minutes and try again."))
-    user = db.session.execute(
-        select(User).where(User.username == (username or "").strip().lower())
-    ).scalar_one_or_none()
-    if user is None or not user.check_password(password or ""):
-        db.session.execute(delete(AuthFailure).where(AuthFailure.at < utcnow() - timedelta(days=1)))
-        db.session.add_all(AuthFailure(key=key) for key in keys)
-        db.session.commit()  # the failure is kept although the request fails
+    name = (username or "").strip().lower()
+    keys = ((f"user:{name[:100]}", FREE_ATTEMPTS_PER_USER), (f"ip:{(address or '')[:100]}", FREE_ATTEMPTS_PER_ADDRESS))
+    attempts = [AuthFailure(key=key, at=utcnow()) for key, _free in keys]
+    db.session.execute(delete(AuthFailure).where(AuthFailure.at < utcnow() - timedelta(days=1)))
+    db.session.add_all(attempts)
+    db.session.commit()  # the attempt counts whatever happens next
+    wait = max(_wait_needed(key, row.id, free) for (key, free), row in zip(keys, attempts))
+    if wait > 0:
+        _forget(attempts)  # not checked, so not counted
+        raise RateLimited(_("Too many failed attempts. Wait %(n)d seconds and try again.", n=math.ceil(wait)),
+                          retry_after=math.ceil(wait))
+    user = db.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if user is None:
+        check_password_hash(_decoy_hash(method), password or "")
         raise AuthenticationFailed(_("Wrong username or password."))
+    if not user.check_password(password or ""):
+        raise AuthenticationFailed(_("Wrong username or password."))
+    _forget(attempts)
+    db.session.execute(delete(AuthFailure).where(AuthFailure.key == keys[0][0]))
+    db.session.commit()
     if not user.is_active:
         raise AuthenticationFailed(_("This account has been deactivated. Ask your administrator."))
     return user
+
+
+def _forget(attempts: list[AuthFailure]) -> None:
+    db.session.execute(delete(AuthFailure).where(AuthFailure.id.in_([a.id for a in attempts])))
+    db.session.commit()
+
+
+# --- signed-in sessions ----------------------------------------------------------------------
+
+
+def start_session(user: User) -> str:
+    """A new signed-in session for the user; the key goes into the session cookie."""
+    key = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user=user, key_hash=_digest(key)))
+    user.session_key = key
+    return key
+
+
+def user_for_session(value: str) -> User | None:
+    """The active user of a live session, from what the cookie holds ("<user id>:<key>")."""
+    user_id, _sep, key = (value or "").partition(":")
+    if not user_id.isdigit() or not key or len(user_id) > 10:
+        return None
+    user = db.session.execute(
+        select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == int(user_id), LoginSession.key_hash == _digest(key), LoginSession.ended_at.is_(None))
+    ).scalar_one_or_none()
+    if user is not None:
+        user.session_key = key
+    return user
+
+
+def end_session(user: User) -> None:
+    """Logging out: this session's cookie, and any copy of it, no longer signs anyone in."""
+    if user.session_key:
+        db.session.execute(update(LoginSession).where(
+            LoginSession.key_hash == _digest(user.session_key), LoginSession.ended_at.is_(None)).values(ended_at=utcnow()))
+
+
+def end_every_session(user: User) -> None:
+    """After a password change or reset, or deactivation: every session and API token of the user ends."""
+    now = utcnow()
+    db.session.execute(update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)).values(ended_at=now))
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=now))

@@ -8,7 +8,8 @@ from . import bp
 from .forms import LoginForm
 from ..errors import OperationError
 from ..errors import RateLimited
-from .operations import authenticate
+from ..transaction import unit_of_work
+from .operations import authenticate, end_session, start_session
 
 
 def safe_next(target: str | None) -> str | None:
@@ -26,24 +27,30 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             user = authenticate(form.username.data, form.password.data, request.remote_addr or "")
+            with unit_of_work():
+                start_session(user)
         except OperationError as exc:
             form.password.errors.append(exc.message)
             status = 429 if isinstance(exc, RateLimited) else 400
+            if isinstance(exc, RateLimited):
+                headers["Retry-After"] = str(exc.retry_after)
         else:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
     elif form.errors:
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    with unit_of_work():
+        end_session(current_user)
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
