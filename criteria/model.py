@@ -1,6 +1,7 @@
 """A criteria set as data: inputs (the data sheet), groups, criteria and their requirements."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -115,9 +116,13 @@ def _whole_number(raw: Any) -> int | None:
         return raw
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    if isinstance(raw, str) and _WHOLE.fullmatch(raw.strip()):
         return int(raw.strip())
     return None
+
+
+# ASCII digits only ("²" and "٣" are digits to str.isdigit, not to int()), and few enough of them.
+_WHOLE = re.compile(r"-?[0-9]{1,15}")
 
 
 def _decimal_number(raw: Any) -> float | int | None:

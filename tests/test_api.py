@@ -272,3 +272,23 @@ def test_nul_characters_are_refused_before_the_database(people, api, payload):
 def test_nul_characters_in_a_web_form(people, client):
     client.post("/login", data={"username": people["commune_officer"].username, "password": TEST_PASSWORD})
     assert client.get("/dossiers/?q=a%00b").status_code == 400
+
+
+@pytest.mark.parametrize("raw", ["²", "--5", "٣"])
+def test_odd_counts_are_refused_by_the_api(api, people, make_dossier, raw):
+    dossier = make_dossier("29269", "xa-ntm-19.2", "draft")
+    body = error(api(people["commune_officer"])("PATCH", f"/dossiers/{dossier.id}/data",
+                                                 json={"values": {"cadres_disciplined": raw}}), 422, "validation")
+    assert "cadres_disciplined" in body["fields"]
+
+
+def test_deeply_nested_json_is_a_bad_request(api, people, make_dossier):
+    dossier = make_dossier("29269", "xa-ntm-19.2", "draft")
+    deep = '{"values": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    response = api(people["commune_officer"])("PATCH", f"/dossiers/{dossier.id}/data", data=deep,
+                                               content_type="application/json")
+    error(response, 400, "validation")
+
+
+def test_ids_beyond_the_database_are_not_found_by_the_api(api, people):
+    error(api(people["pv05_officer"])("GET", "/dossiers/99999999999999999999"), 404, "not_found")

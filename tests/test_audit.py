@@ -101,14 +101,49 @@ def test_a_chain_resealed_without_the_key_is_caught(chain):
     assert (result.ok, result.first_bad_seq) == (False, 1)
 
 
-def test_entries_cut_from_the_end_are_caught_by_a_checkpoint(chain):
+def test_entries_cut_from_the_end_are_caught_by_the_head(chain):
+    with behind_the_apps_back():
+        db.session.execute(text("DELETE FROM audit_entry WHERE seq >= 4"))
+    result = trail.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 4)
+    assert "the trail ends at entry 3, but its head records entry 5" in result.problem
+
+
+def test_entries_cut_and_the_head_rewound_are_caught_by_a_checkpoint(chain):
     seq, seal, _at = trail.head()
     assert seq == 5
     with behind_the_apps_back():
         db.session.execute(text("DELETE FROM audit_entry WHERE seq >= 4"))
-    assert trail.verify().ok  # without a checkpoint, a shorter chain looks whole
+        db.session.execute(text("UPDATE audit_head SET seq = 3, seal = (SELECT seal FROM audit_entry WHERE seq = 3)"))
+    assert trail.verify().ok  # the head rewound too: only a checkpoint kept elsewhere shows the cut
     result = trail.verify((seq, seal))
     assert (result.ok, result.first_bad_seq) == (False, 4)
+
+
+def test_emptying_the_trail_is_refused(chain):
+    """TRUNCATE on PostgreSQL; SQLite has none, and its DELETE of every row is refused like any delete."""
+    statement = "TRUNCATE audit_entry" if db.engine.dialect.name == "postgresql" else "DELETE FROM audit_entry"
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+    statement = "TRUNCATE audit_head" if db.engine.dialect.name == "postgresql" else "DELETE FROM audit_head"
+    with pytest.raises(DatabaseError, match="never deleted"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+
+
+def test_an_emptied_trail_is_caught(chain):
+    with behind_the_apps_back():
+        db.session.execute(text("DELETE FROM audit_entry"))
+    result = trail.verify()
+    assert not result.ok and result.entries == 0
+    assert "the trail ends at entry 0, but its head records entry 5" in result.problem
+
+
+def test_the_head_cannot_be_deleted(chain):
+    with pytest.raises(DatabaseError, match="never deleted"):
+        db.session.execute(text("DELETE FROM audit_head"))
+    db.session.rollback()
 
 
 def test_checkpoint_of_a_rewritten_entry(chain):

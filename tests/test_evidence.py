@@ -163,3 +163,31 @@ def test_an_ordinary_large_office_file_is_accepted(app, officer, dossier):
     content = zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>",
                       "word/media/image1.png": noise})
     assert upload(officer, dossier, content, name="bao-cao.docx").content_type.endswith("wordprocessingml.document")
+
+
+@pytest.mark.parametrize("name, stored", [
+    ("Quyết định\r\nsố 12.pdf", "Quyết định số 12.pdf"),
+    ("bao-cao\u202egpj.exe.pdf", "bao-caogpj.exe.pdf"),  # a right-to-left override
+    ("Nghị\u200bquyết\ufeff.pdf", "Nghịquyết.pdf"),  # zero-width space, byte-order mark
+    ("Ke\u0302\u0301 hoa\u0323ch.pdf", "Kế hoạch.pdf"),  # decomposed accents, composed
+    ("\x07\x1b[31m.pdf", "[31m.pdf"),
+    ("\u2028\u2029", "tai-lieu"),
+])
+def test_file_names_keep_letters_and_lose_invisible_characters(app, officer, dossier, name, stored):
+    row = upload(officer, dossier, PDF, name=name)
+    assert row.filename == stored
+    db.session.commit()
+    with app.test_request_context():
+        response = storage.download(row)
+        assert "\r" not in response.headers["Content-Disposition"] and "\n" not in response.headers["Content-Disposition"]
+        response.close()
+
+
+def test_a_name_stored_before_cleaning_still_downloads(app, officer, dossier):
+    row = upload(officer, dossier, PDF)
+    row.filename = "cu\r\nten.pdf"  # as an older version stored it
+    db.session.commit()
+    with app.test_request_context():
+        response = storage.download(row)
+        assert response.headers["Content-Disposition"] == 'attachment; filename="cu ten.pdf"'
+        response.close()

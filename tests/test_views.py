@@ -325,3 +325,24 @@ def test_exports_keep_typed_text_as_text(people, make_dossier, as_user):
     for text_ in INJECTED:
         cell = next(c for c in cells if c.value == text_.strip())
         assert cell.data_type == "s"
+
+
+@pytest.mark.parametrize("raw", ["²", "--5", "٣", "9" * 5000, "1e3"])
+def test_odd_counts_are_refused_at_the_field(people, make_dossier, as_user, raw):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    response = as_user(people["commune_officer"]).post(
+        f"/dossiers/{dossier.id}/sheet", data={"version": dossier.version, "cadres_disciplined": raw})
+    assert response.status_code == 422
+    assert "phải là số nguyên" in page(response)
+
+
+@pytest.mark.parametrize("path", ["/dossiers/99999999999999999999", "/dossiers/2147483648",
+                                  "/dossiers/1/evidence/18446744073709551616", "/admin/users/99999999999999999999"])
+def test_ids_beyond_the_database_are_not_found(people, as_user, path):
+    assert as_user(people["admin"]).get(path).status_code == 404
+
+
+@pytest.mark.parametrize("target", ["/%0d%0aSet-Cookie:x=1", "/%0ax", "/\\\\evil.example", "//evil.example"])
+def test_language_switch_follows_only_safe_local_addresses(client, target):
+    response = client.get(f"/lang/vi?next={target}")
+    assert response.status_code == 302 and response.headers["Location"] in ("/", "http://localhost/")

@@ -13,6 +13,7 @@ from .config import load_config
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import select_locale
+from .web import BoundedJSONProvider, IdConverter
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -32,6 +33,8 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(Path(_templates.__file__).parent),
     )
+    app.url_map.converters["int"] = IdConverter
+    app.json = BoundedJSONProvider(app)
     settings = load_config(Path(app.instance_path))
     settings.update(config or {})
     app.config.update(settings)

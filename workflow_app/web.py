@@ -5,7 +5,9 @@ from functools import wraps
 from typing import Callable, TypeVar
 
 from flask import abort, flash
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user, login_required
+from werkzeug.routing import IntegerConverter
 
 from .errors import OperationError
 from .transaction import unit_of_work
@@ -53,14 +55,23 @@ def place_errors(form, exc: OperationError) -> None:
         flash(exc.message, "danger")
 
 
+def _strings(value, limit: int = 100_000):
+    """Every string inside a parsed request value (keys too), walked without recursion."""
+    todo = [value]
+    while todo and limit:
+        item = todo.pop()
+        limit -= 1
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+
+
 def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+    return any("\x00" in text for text in _strings(value))
 
 
 def nul_field():
@@ -84,3 +95,38 @@ def nul_field():
         elif _has_nul(data):
             return "body"
     return None
+
+
+# Database ids are 32-bit: a longer number in a URL is no page (404), never a database error.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """The <int:…> of every route: 1 to MAX_ID."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+MAX_JSON_DEPTH = 32
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """JSON bodies nested deeper than any request of the API are malformed (400), not a crash."""
+
+    def loads(self, s, **kwargs):
+        try:
+            data = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        todo = [(data, 1)]
+        while todo:
+            item, depth = todo.pop()
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError("JSON nested too deeply")
+            if isinstance(item, dict):
+                todo.extend((v, depth + 1) for v in item.values())
+            elif isinstance(item, list):
+                todo.extend((v, depth + 1) for v in item)
+        return data

@@ -1,7 +1,7 @@
 """Endpoints of /api/v1. Each calls the same operations as the web UI, under the same rules."""
 from __future__ import annotations
 
-from flask import g, jsonify, request, send_file
+from flask import g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -242,8 +242,7 @@ def post_evidence(dossier_id):
           file_response=True, errors=(404,))
 def get_evidence(dossier_id, evidence_id):
     row = queries.get_evidence(g.api_user, _dossier(dossier_id), evidence_id)
-    return send_file(storage.path_of(row.stored_name), mimetype=row.content_type, as_attachment=True,
-                     download_name=row.filename)
+    return storage.download(row)
 
 
 @endpoint("/dossiers/<int:dossier_id>/evidence/<int:evidence_id>", "DELETE", "Remove an evidence file",

@@ -11,12 +11,12 @@ from flask import g, request
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 
-from ..errors import BadRequest, NotFound, ValidationFailed
+from ..errors import BadRequest, ValidationFailed
+from ..web import MAX_ID
 
 ERROR_STATUSES = {400: "Bad request", 401: "Missing or invalid token", 403: "The role may not do this",
                   404: "Not found, or outside the caller's scope", 409: "Guard failed, or the dossier changed",
                   413: "File too large", 422: "Invalid values (the fields are named)", 429: "Too many attempts"}
-MAX_ID = 2**31 - 1
 
 
 def ref(name: str) -> dict:
@@ -109,9 +109,6 @@ def declare(bp, components: dict, authenticate: Callable) -> Callable:
 
             @wraps(fn)
             def view(**path_args):
-                for name, conv in spec.path_params():
-                    if conv == "int" and path_args[name] > MAX_ID:
-                        raise NotFound(_("Not found."))
                 g.api_user = authenticate() if spec.auth else None
                 kwargs = dict(path_args)
                 if spec.query:

@@ -140,6 +140,14 @@ def verify(checkpoint: tuple[int, str] | None = None) -> VerifyResult:
         return VerifyResult(
             False, count, count + 1, f"the trail ends at entry {count}, before the checkpoint's entry {checkpoint[0]}"
         )
+    # The head row is written with every entry: a trail cut short (or emptied) no longer meets it.
+    stored = db.session.execute(select(AuditHead.seq, AuditHead.seal).where(AuditHead.id == 1)).first()
+    head_seq, head_seal = stored if stored is not None else (0, GENESIS)
+    if head_seq != count:
+        return VerifyResult(False, count, min(head_seq, count) + 1,
+                            f"the trail ends at entry {count}, but its head records entry {head_seq}")
+    if head_seal != prev_seal:
+        return VerifyResult(False, count, count, "does not match the seal its head records")
     return VerifyResult(True, count, None, "", count, prev_seal)
 
 

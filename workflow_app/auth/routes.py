@@ -16,6 +16,8 @@ def safe_next(target: str | None) -> str | None:
     """Only follow a `next` that stays on this site."""
     if not target:
         return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target) or "\\" in target:
+        return None  # no header splitting, no browser reading "/\\host" as another site
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

@@ -5,13 +5,14 @@ import hashlib
 import io
 import os
 import secrets
+import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
+from flask import current_app, send_file
 from sqlalchemy import event
 from sqlalchemy.orm import Session, scoped_session
 
@@ -94,11 +95,33 @@ def _check_sizes(entries: list[zipfile.ZipInfo]) -> None:
             raise SuspiciousArchive(info.filename)
 
 
+# Control characters (a line break breaks the download's headers), format characters (bidi
+# overrides that make "gpj.exe" read as "exe.jpg", zero-width spaces) and line separators.
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def clean_filename(name: str) -> str:
+    """A file name as it may be stored and sent back: no folders, no invisible or control
+    characters, Vietnamese letters kept (in their composed form)."""
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(" " if ch.isspace() else ch for ch in name
+                   if ch.isspace() or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
+    name = " ".join(name.split())
+    return (name or "tai-lieu")[-255:]
+
+
 def read_limited(stream: BinaryIO, limit: int) -> bytes:
     content = stream.read(limit + 1)
     if len(content) > limit:
         raise FileTooLarge(limit)
     return content
+
+
+def download(row):
+    """The response that hands an evidence file to a reader (names stored before names were
+    cleaned are cleaned on the way out)."""
+    return send_file(path_of(row.stored_name), mimetype=row.content_type, as_attachment=True,
+                     download_name=clean_filename(row.filename))
 
 
 def upload_dir() -> Path:

@@ -292,7 +292,7 @@ def add_evidence(
         ) from None
     row = Evidence(
         dossier=dossier, criterion=code, document_type=document_type, issued_on=issued,
-        filename=_clean_filename(filename), stored_name=stored.stored_name, content_type=stored.content_type,
+        filename=files.clean_filename(filename), stored_name=stored.stored_name, content_type=stored.content_type,
         size=stored.size, sha256=stored.sha256, uploaded_by=actor,
     )
     db.session.add(row)
@@ -319,11 +319,6 @@ def _issued_on(raw: Any) -> date | None:
     if issued is not None and issued > today_in_vietnam():
         raise ValidationFailed(_("The issue date cannot be in the future."), field="issued_on")
     return issued
-
-
-def _clean_filename(name: str) -> str:
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
-    return (name or "tai-lieu")[-255:]
 
 
 def remove_evidence(actor: User, dossier: Dossier, row: Evidence, *, version: Any = None) -> None:

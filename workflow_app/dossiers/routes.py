@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -227,8 +227,7 @@ def download_evidence(dossier_id: int, evidence_id: int):
         row = queries.get_evidence(current_user, dossier, evidence_id)
     except NotFound:
         abort(404)
-    return send_file(storage.path_of(row.stored_name), mimetype=row.content_type, as_attachment=True,
-                     download_name=row.filename)
+    return storage.download(row)
 
 
 @bp.route("/<int:dossier_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
