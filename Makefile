@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-DEMO_PASSWORD ?= demo1234
+DEMO_PASSWORD ?= demo-antt-2026
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed
 

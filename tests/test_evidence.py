@@ -191,3 +191,33 @@ def test_a_name_stored_before_cleaning_still_downloads(app, officer, dossier):
         response = storage.download(row)
         assert response.headers["Content-Disposition"] == 'attachment; filename="cu ten.pdf"'
         response.close()
+
+
+def test_orphaned_files_are_listed_and_removed_but_not_uploads_under_way(app, officer, dossier, runner):
+    import os
+    import time
+
+    kept = upload(officer, dossier, PDF)
+    db.session.commit()
+    old = time.time() - 2 * 3600
+    os.utime(storage.path_of(kept.stored_name), (old, old))
+    crashed = storage.path_of("ab" + "0" * 30)  # written, then the worker died before the commit
+    crashed.parent.mkdir(parents=True, exist_ok=True)
+    crashed.write_bytes(PDF)
+    os.utime(crashed, (old, old))
+    partial = crashed.with_name("cd" + "1" * 30 + ".part")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(b"%PDF-")
+    os.utime(partial, (old, old))
+    under_way = storage.path_of("ef" + "2" * 30)  # an upload whose row is not committed yet
+    under_way.parent.mkdir(parents=True, exist_ok=True)
+    under_way.write_bytes(PDF)
+    listed = runner.invoke(args=["evidence", "orphans"])
+    assert listed.exit_code == 0
+    assert str(crashed) in listed.output and str(partial) in listed.output
+    assert storage.path_of(kept.stored_name).name not in listed.output and str(under_way) not in listed.output
+    assert crashed.exists()  # listing removes nothing
+    removed = runner.invoke(args=["evidence", "orphans", "--delete"])
+    assert removed.exit_code == 0 and "2 orphaned file(s) removed" in removed.output
+    assert not crashed.exists() and not partial.exists() and under_way.exists()
+    assert storage.path_of(kept.stored_name).exists()

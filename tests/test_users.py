@@ -178,3 +178,32 @@ def test_demo_logins_lists_one_login_per_role(runner):
     result = runner.invoke(args=["demo-logins", "--password", TEST_PASSWORD])
     for username in ("admin", "pv05", "thanhtra", "huyen844", "xa29266"):
         assert f"  {username} " in result.output
+
+
+@pytest.mark.parametrize("password, reason", [
+    ("12345678", "mật khẩu phổ biến"),
+    ("password", "mật khẩu phổ biến"),
+    ("nguyenvana", "không được chứa tên đăng nhập"),
+    ("NguyenVanA-1", "không được chứa tên đăng nhập"),
+    ("canbotravinh", "tên, đơn vị"),
+    ("aaaaaaaaaaaa", "lặp lại"),
+    ("ngắn", "ít nhất 8 ký tự"),
+])
+def test_weak_passwords_are_refused_with_the_reason(app, make_user, password, reason):
+    from workflow_app.admin.operations import create_user
+
+    admin = make_user("admin", "84")
+    with pytest.raises(ValidationFailed) as refused:
+        create_user(admin, username="nguyenvana", full_name="Nguyễn Văn A", password=password,
+                    role="commune_officer", unit_code="29269")
+    assert reason in refused.value.fields["password"]
+
+
+def test_a_weak_password_is_refused_on_the_form_with_the_values_kept(app, make_user, login, client):
+    admin = make_user("admin", "84")
+    login(admin)
+    response = client.post("/admin/users/new", data={
+        "username": "nguyenvanb", "full_name": "Nguyễn Văn B", "password": "12345678", "role": "inspector",
+        "unit": "84", "active": "y"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Mật khẩu quá dễ đoán" in html and 'value="nguyenvanb"' in html

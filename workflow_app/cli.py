@@ -172,9 +172,34 @@ def audit_checkpoint_command():
     click.echo(f"# {seq} entries, newest at {at.isoformat() if at else '-'}; check later with: audit verify --checkpoint {seq}:{seal}", err=True)
 
 
+@click.group("evidence")
+def evidence_group():
+    """Evidence files on disk."""
+
+
+@evidence_group.command("orphans")
+@click.option("--delete", is_flag=True, help="Remove the files listed.")
+@click.option("--older-than", "minutes", default=60, show_default=True, type=click.IntRange(min=1),
+              help="Leave younger files alone (uploads under way).")
+@with_appcontext
+def evidence_orphans_command(delete, minutes):
+    """List (or remove) files that no evidence row refers to; safe to run while serving."""
+    from datetime import timedelta
+
+    from .dossiers.evidence import orphans
+
+    found = orphans(timedelta(minutes=minutes))
+    for path in found:
+        click.echo(f"{path}\t{path.stat().st_size}")
+        if delete:
+            path.unlink(missing_ok=True)
+    click.echo(f"{len(found)} orphaned file(s){' removed' if delete and found else ''}.", err=True)
+
+
 def register_cli(app: Flask) -> None:
     for command in (
         audit_group,
+        evidence_group,
         criteria_group,
         init_db_command,
         load_units_command,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..audit import trail
 from ..auth.operations import end_every_session
+from ..auth.passwords import check_password
 from ..errors import PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..models import Unit, User
@@ -15,7 +16,6 @@ from ..roles import LEVEL_LABELS, Role
 from ..units.operations import get_unit
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-MIN_PASSWORD = 8
 
 
 def _check_role_fits_unit(role: Role, unit: Unit) -> None:
@@ -52,13 +52,6 @@ def _parse_role(role: str | Role) -> Role:
         ) from None
 
 
-def _check_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationFailed(
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD), field="password"
-        )
-
-
 def create_user(
     actor: User | None,
     *,
@@ -89,7 +82,7 @@ def create_user(
     unit = get_unit(unit_code)
     _check_actor(actor, unit)
     _check_role_fits_unit(role_enum, unit)
-    _check_password(password)
+    check_password(password, username=username, full_name=full_name, unit_name=unit.name)
     user = User(username=username, full_name=full_name[:120], role=role_enum.value, unit=unit, active=active)
     if password_hash:
         user.password_hash = password_hash
@@ -127,7 +120,7 @@ def update_user(
     if full_name is not None and not full_name.strip():
         raise ValidationFailed(_("Enter the full name."), field="full_name")
     if password:
-        _check_password(password)
+        check_password(password, username=user.username, full_name=full_name or user.full_name, unit_name=unit.name)
     before = {"full_name": user.full_name, "role": user.role, "unit": user.unit.code, "active": user.active}
     if full_name is not None:
         user.full_name = full_name.strip()[:120]

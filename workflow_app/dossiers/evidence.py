@@ -5,16 +5,21 @@ import hashlib
 import io
 import os
 import secrets
+import time
 import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app, send_file
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, scoped_session
+
+from ..extensions import db
+from ..models import Evidence
 
 # What each accepted kind of file starts with (or, for office files, what its zip holds).
 SIGNATURES = (
@@ -155,6 +160,24 @@ def _within(transaction, rolled_back) -> bool:
             return True
         transaction = transaction.parent
     return False
+
+
+def orphans(grace: timedelta = timedelta(hours=1)) -> list[Path]:
+    """Files in the upload folder that no evidence row names (left by a crash between writing a
+    file and committing its row). Files younger than `grace` are left out: an upload under way
+    writes its file before its row is committed, so this is safe to run while serving."""
+    root = upload_dir()
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - grace.total_seconds()
+    candidates = {path.name.split(".")[0]: path for path in root.glob("??/*")
+                  if path.is_file() and path.stat().st_mtime < cutoff}
+    known: set[str] = set()
+    names = sorted(candidates)
+    for start in range(0, len(names), 500):
+        batch = names[start:start + 500]
+        known |= set(db.session.scalars(select(Evidence.stored_name).where(Evidence.stored_name.in_(batch))))
+    return sorted(path for name, path in candidates.items() if name not in known)
 
 
 @event.listens_for(Session, "after_soft_rollback")
