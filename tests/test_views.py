@@ -346,3 +346,22 @@ def test_ids_beyond_the_database_are_not_found(people, as_user, path):
 def test_language_switch_follows_only_safe_local_addresses(client, target):
     response = client.get(f"/lang/vi?next={target}")
     assert response.status_code == 302 and response.headers["Location"] in ("/", "http://localhost/")
+
+
+def test_nothing_a_signed_in_user_reads_is_cached(people, make_dossier, as_user, app):
+    import io as _io
+
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.transaction import unit_of_work
+
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    with unit_of_work():
+        row = ops.add_evidence(people["commune_officer"], dossier, _io.BytesIO(PDF), "qd.pdf",
+                               document_type="ke_hoach_nam_tinh_hinh", issued_on="2024-02-10")
+    client = as_user(people["commune_officer"])
+    for path in ("/", f"/dossiers/{dossier.id}", f"/dossiers/{dossier.id}/evidence/{row.id}", "/login"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    inspector = as_user(people["inspector"])
+    for path in ("/audit/export.csv", "/audit/export.xlsx", "/reports/dashboard.xlsx?year=2024"):
+        assert inspector.get(path).headers["Cache-Control"] == "no-store", path
+    assert client.get("/static/favicon.svg").headers.get("Cache-Control") != "no-store"

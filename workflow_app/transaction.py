@@ -1,6 +1,7 @@
 """The single commit of a request or command, and what a failed one turns into."""
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 
 from flask_babel import gettext as _
@@ -9,18 +10,33 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from .errors import Conflict
 from .extensions import db
 
+log = logging.getLogger(__name__)
+
 
 def _is_lock_error(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     return "locked" in text or "busy" in text or "deadlock" in text or "could not serialize" in text
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    """Operations check uniqueness before they write: hitting a unique key means a concurrent
+    request wrote the same thing first. Any other integrity error is a fault of ours."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":  # PostgreSQL: unique_violation
+        return True
+    return str(exc.orig).startswith("UNIQUE constraint failed")  # SQLite
+
+
+def _lost_race() -> Conflict:
+    return Conflict(_("Someone else changed this at the same moment. Nothing of yours was saved: reload and try again."))
+
+
 @contextmanager
 def unit_of_work():
     """Run operations, then commit once; on any error roll everything back.
 
-    A write that lost a race (SQLite's lock, a PostgreSQL deadlock, a unique index hit by a
+    A write that lost a race (SQLite's lock, a PostgreSQL deadlock, a unique key taken by a
     concurrent request) becomes a conflict: nothing of it was written, and the user may reload.
+    Any other database error is logged and raised: the user sees that nothing was saved.
     """
     try:
         yield
@@ -28,11 +44,15 @@ def unit_of_work():
     except OperationalError as exc:
         db.session.rollback()
         if _is_lock_error(exc):
-            raise Conflict(_("Someone else changed this at the same moment. Nothing of yours was saved: reload and try again.")) from exc
+            raise _lost_race() from exc
+        log.exception("database error")
         raise
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict(_("Someone else changed this at the same moment. Nothing of yours was saved: reload and try again.")) from exc
+        if _is_unique_violation(exc):
+            raise _lost_race() from exc
+        log.exception("integrity error that no concurrent request explains")
+        raise
     except BaseException:
         db.session.rollback()
         raise
