@@ -100,8 +100,15 @@ class ServerError(OperationError):
     code = "server_error"
 
 
+class Unavailable(OperationError):
+    """The database or the file store failed under the request; nothing of it was kept."""
+
+    status = 503
+    code = "unavailable"
+
+
 ERRORS = (BadRequest, Unauthorized, PermissionDenied, NotFound, MethodNotAllowed, Conflict, GuardFailed, TooLarge,
-          ValidationFailed, RateLimited, ServerError)
+          ValidationFailed, RateLimited, ServerError, Unavailable)
 ERROR_CODES = list(dict.fromkeys(cls.code for cls in ERRORS))
 
 
@@ -128,6 +135,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationError)
     def operation_error(exc: OperationError):
+        if exc.status >= 500:
+            app.logger.error("%s on %s: %s", exc.code, request.path, exc.message)
         return _answer(exc, _("Not allowed") if exc.status in (401, 403) else _("Not done"))
 
     def handler(status: int):

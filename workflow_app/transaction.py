@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from .errors import Conflict
+from .errors import Conflict, Unavailable
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ def unit_of_work():
         if _is_lock_error(exc):
             raise _lost_race() from exc
         log.exception("database error")
+        if exc.connection_invalidated:
+            raise Unavailable(_("The connection to the database was lost: nothing was saved. Try again in a moment.")) from exc
         raise
     except IntegrityError as exc:
         db.session.rollback()

@@ -59,6 +59,10 @@ class SuspiciousArchive(UnsupportedFile):
     """A zip that would inflate to far more than any office file."""
 
 
+class StorageFailed(Exception):
+    """The file could not be written (a full disk, a broken mount): nothing of it is left behind."""
+
+
 @dataclass(frozen=True)
 class StoredFile:
     stored_name: str
@@ -142,11 +146,17 @@ def store(session: Session, content: bytes) -> StoredFile:
     content_type = sniff(content)
     stored_name = secrets.token_hex(16)
     path = path_of(stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part")
-    with open(partial, "wb") as fh:
-        fh.write(content)
-    os.replace(partial, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(partial, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageFailed(exc.strerror or str(exc)) from exc
     if isinstance(session, scoped_session):
         session = session()
     transaction = session.get_nested_transaction() or session.get_transaction()

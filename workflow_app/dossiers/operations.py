@@ -14,7 +14,7 @@ import states
 
 from ..audit import trail
 from ..clock import today_in_vietnam, utcnow
-from ..errors import Conflict, GuardFailed, NotFound, PermissionDenied, TooLarge, ValidationFailed
+from ..errors import Conflict, GuardFailed, NotFound, PermissionDenied, TooLarge, Unavailable, ValidationFailed
 from ..extensions import db
 from ..i18n import language
 from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict
@@ -286,6 +286,10 @@ def add_evidence(
         raise ValidationFailed(
             _("The file is a compressed archive that would expand to far more than any office document: it was refused."),
             field="file") from None
+    except files.StorageFailed:
+        current_app.logger.exception("evidence file could not be written")
+        raise Unavailable(_("The server could not store the file (its disk may be full): nothing was saved. "
+                            "Tell your administrator."), field="file") from None
     except files.UnsupportedFile:
         raise ValidationFailed(
             _("Only these kinds of file are accepted: %(kinds)s.", kinds=files.ACCEPTED), field="file"
