@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo-antt-2026
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test translations messages screenshots clean lock
+.PHONY: install run test security translations messages screenshots clean lock
 
 install: $(STAMP) translations
 
@@ -35,6 +35,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# Static scan of our code (medium severity and up fails) and the locked dependencies' known vulnerabilities.
+security: install
+	$(BIN)/bandit -q -ll -r workflow_app states criteria
+	$(BIN)/python .ci/audit-dependencies
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -21,14 +21,23 @@ def state_label(state: str) -> str:
     return label.get(language()) if label else state
 
 
-_ITALIC = re.compile(r"&lt;i&gt;(.*?)&lt;/i&gt;|\*([^*]+)\*", re.S)
+_ITALIC = re.compile(r"<i>(.*?)</i>|\*([^*]+)\*", re.S)
+_BR, _EM = Markup("<br>"), Markup("<em>%s</em>")
+
+
+def _lines(text: str) -> Markup:
+    return _BR.join(escape(line) for line in text.split("\n"))
 
 
 def official_text(text: str) -> Markup:
-    """A criterion's verbatim wording, safe: only its italics (<i>…</i>, *…*) and line breaks survive."""
-    escaped = str(escape(text))
-    escaped = _ITALIC.sub(lambda m: f"<em>{m.group(1) or m.group(2)}</em>", escaped)
-    return Markup(escaped.replace("\n", "<br>"))
+    """A criterion's verbatim wording, safe: every piece escaped, only its italics (<i>…</i>, *…*)
+    and line breaks turned into markup."""
+    pieces, start = [], 0
+    for match in _ITALIC.finditer(text):
+        pieces += [_lines(text[start:match.start()]), _EM % _lines(match.group(1) or match.group(2))]
+        start = match.end()
+    pieces.append(_lines(text[start:]))
+    return Markup("").join(pieces)
 
 
 def input_value(spec, value) -> str:
