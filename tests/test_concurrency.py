@@ -144,10 +144,16 @@ def make_dossier_in():
 
 
 def test_parallel_guesses_check_at_most_five_passwords(threaded_app):
-    """40 wrong passwords at once for one name: each attempt is counted before its password is checked."""
+    """40 wrong passwords at once for one name: each attempt is counted before its password is checked.
+
+    The throttle's clock stands still, so that this tests the counting alone: a writer that waits
+    for SQLite's lock must not see a second pass and be let through for that.
+    """
     from unittest import mock
 
     from workflow_app.admin.operations import create_user
+    from workflow_app.auth import operations
+    from workflow_app.clock import utcnow
     from workflow_app.auth.operations import authenticate
     from workflow_app.errors import RateLimited, Unauthorized
 
@@ -180,7 +186,8 @@ def test_parallel_guesses_check_at_most_five_passwords(threaded_app):
             finally:
                 db.session.remove()
 
-    with mock.patch.object(User, "check_password", counting):
+    now = utcnow()
+    with mock.patch.object(User, "check_password", counting), mock.patch.object(operations, "utcnow", lambda: now):
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(40)]
         for t in threads:
             t.start()

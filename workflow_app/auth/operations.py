@@ -62,8 +62,9 @@ def authenticate(username: str, password: str, address: str = "") -> User:
     """
     name = (username or "").strip().lower()
     keys = ((f"user:{name[:100]}", FREE_ATTEMPTS_PER_USER), (f"ip:{(address or '')[:100]}", FREE_ATTEMPTS_PER_ADDRESS))
-    attempts = [AuthFailure(key=key, at=utcnow()) for key, _free in keys]
     db.session.execute(delete(AuthFailure).where(AuthFailure.at < utcnow() - timedelta(days=1)))
+    # Stamped once the write above holds the lock (SQLite serializes writers): the time it counts from.
+    attempts = [AuthFailure(key=key, at=utcnow()) for key, _free in keys]
     db.session.add_all(attempts)
     db.session.commit()  # the attempt counts whatever happens next
     wait = max(_wait_needed(key, row.id, free) for (key, free), row in zip(keys, attempts))
