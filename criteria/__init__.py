@@ -10,7 +10,14 @@ from .evaluator import (
     Facts,
     evaluate,
 )
-from .loader import CriteriaFileError, Registry, UnknownCriteriaSet, check_file, default_registry, load_directory
+from .loader import (
+    CriteriaFileError,
+    Registry,
+    UnknownCriteriaSet,
+    check_file,
+    default_registry,
+    load_directory,
+)
 from .model import CriteriaSet, Criterion, InputError, InputSpec
 from .requirements import INCOMPLETE, MET, NOT_MET
 from .text import Text

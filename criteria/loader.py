@@ -10,7 +10,15 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from .model import CriteriaSet, Criterion, DocumentType, Group, InputSpec, Report, Scale
-from .requirements import Aggregate, DocumentRule, Includes, RatingRule, Requirement, SpecError, build_requirement
+from .requirements import (
+    Aggregate,
+    DocumentRule,
+    Includes,
+    RatingRule,
+    Requirement,
+    SpecError,
+    build_requirement,
+)
 from .text import Text
 
 SETS_DIR = Path(__file__).parent / "sets"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+
 @dataclass(frozen=True)
 class Text:
     vi: str

@@ -18,7 +18,12 @@ from .definitions import (
     workflow_for,
 )
 from .guards import INPUT_GUARDS, Blocker, GuardContext, Verdict, explain
-from .machine import TransitionRefused, TriggerNotAvailable, WorkflowMachine, machine_for
+from .machine import (
+    TransitionRefused,
+    TriggerNotAvailable,
+    WorkflowMachine,
+    machine_for,
+)
 
 __all__ = [
     "ACTING_ROLES", "ALL_STATES", "EXIT", "FORWARD", "RETURN", "REVIEWER_ROLE", "Blocker", "COMMUNE_WORKFLOW", "DISTRICT_LEVEL", "DISTRICT_WORKFLOW", "GuardContext", "INPUT_GUARDS",

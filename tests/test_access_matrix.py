@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from workflow_app.dossiers import operations as ops
 from workflow_app.extensions import db
-from workflow_app.models import AuditEntry, Dossier, User
+from workflow_app.models import AuditEntry, Dossier
 from workflow_app.transaction import unit_of_work
 from workflow_app.units.operations import load_units
 
@@ -54,16 +54,13 @@ def api(method, url, **kw):
     return lambda ctx, target: (method, "/api/v1" + url.format(**ctx.ids(target)), kw)
 
 
-def upload_form(ctx, target):
-    return ("POST", "/dossiers/{dossier}/evidence".format(**ctx.ids(target)),
-            {"data": {"file": (io.BytesIO(PDF), "qd.pdf"), "document_type": "ke_hoach_nam_tinh_hinh",
-                      "issued_on": "10/02/2024"}, "content_type": "multipart/form-data"})
-
-
-def upload_api(ctx, target):
-    return ("POST", "/api/v1/dossiers/{dossier}/evidence".format(**ctx.ids(target)),
-            {"data": {"file": (io.BytesIO(PDF), "qd.pdf"), "document_type": "ke_hoach_nam_tinh_hinh",
-                      "issued_on": "2024-02-10"}, "content_type": "multipart/form-data"})
+def upload(prefix: str):
+    """A new file each time (a stream is read once)."""
+    def build(ctx, target):
+        return ("POST", prefix + "/dossiers/{dossier}/evidence".format(**ctx.ids(target)),
+                {"data": {"file": (io.BytesIO(PDF), "qd.pdf"), "document_type": "ke_hoach_nam_tinh_hinh",
+                          "issued_on": "2024-02-10"}, "content_type": "multipart/form-data"})
+    return build
 
 
 OPEN_BODY = {"criteria_set": "xa-ntm-19.2", "year": 2025}
@@ -92,7 +89,7 @@ MATRIX: dict[tuple[str, str], Case] = {
                                           request=web("POST", "/dossiers/{dossier}/sheet",
                                                       data={"version": "{version}", "cadres_disciplined": "1"})),
     ("dossiers.upload_evidence", "POST"): Case("302 403 403 403 403", 302, "404 404 404 404 404", state="draft",
-                                               request=upload_form),
+                                               request=upload("")),
     ("dossiers.remove_evidence", "POST"): Case("302 403 403 403 403", 302, "404 404 404 404 404", state="draft",
                                                request=web("POST", "/dossiers/{dossier}/evidence/{evidence}/remove",
                                                            data={"version": "{version}"})),
@@ -142,7 +139,7 @@ MATRIX: dict[tuple[str, str], Case] = {
                                          request=api("PUT", "/dossiers/{dossier}/criteria/I.2/attestation",
                                                      json={"met": True, "note": "Đã rà soát"})),
     ("api.post_evidence", "POST"): Case("201 403 403 403 403", 401, "404 404 404 404 404", state="draft",
-                                        request=upload_api),
+                                        request=upload("/api/v1")),
     ("api.delete_evidence", "DELETE"): Case("204 403 403 403 403", 401, "404 404 404 404 404", state="draft",
                                             request=api("DELETE", "/dossiers/{dossier}/evidence/{evidence}")),
     ("api.put_verdict", "PUT"): Case("403 200 403 403 403", 401, "404 404 404 404 404",

@@ -23,9 +23,8 @@ from workflow_app import create_app
 from workflow_app.admin.operations import create_user
 from workflow_app.audit import trail
 from workflow_app.dossiers import evidence as storage
-from workflow_app.dossiers import operations as ops
 from workflow_app.extensions import db
-from workflow_app.models import AuditEntry, Dossier, Evidence, User
+from workflow_app.models import AuditEntry, Dossier, Evidence
 from workflow_app.transaction import unit_of_work
 
 from .conftest import TEST_PASSWORD, FreshContextClient, base_config, build_dossier, prepare_database
@@ -60,6 +59,13 @@ def consistent(dossier_id: int, state: str, version: int) -> None:
     dossier = db.session.get(Dossier, dossier_id)
     assert (dossier.state, dossier.version) == (state, version)
     assert trail.verify().ok
+
+
+def as_draft(dossier_id: int) -> int:
+    """Put the dossier back in draft (as if never submitted); its version."""
+    with unit_of_work():
+        db.session.execute(Dossier.__table__.update().where(Dossier.id == dossier_id).values(state="draft"))
+    return db.session.get(Dossier, dossier_id).version
 
 
 def signed_in(app, user):
@@ -158,9 +164,7 @@ def test_a_worker_killed_mid_transition_leaves_the_dossier_as_it_was(pg, tmp_pat
 
 def test_a_worker_killed_mid_upload_leaves_no_row_and_an_orphan_the_command_finds(pg, tmp_path):
     app, people, dossier_id, url = pg
-    with unit_of_work():
-        db.session.execute(Dossier.__table__.update().where(Dossier.id == dossier_id).values(state="draft"))
-    version = db.session.get(Dossier, dossier_id).version
+    version = as_draft(dossier_id)
     rows = db.session.scalar(select(func.count()).select_from(Evidence))
     server = Server(url, tmp_path / "uploads", "evidence_added", tmp_path / "paused")
     server.post("/login", {"username": people["commune"].username, "password": TEST_PASSWORD})
@@ -186,9 +190,7 @@ def test_a_worker_killed_mid_upload_leaves_no_row_and_an_orphan_the_command_find
 
 def test_a_full_upload_disk_is_said_plainly_and_leaves_nothing(pg, monkeypatch):
     app, people, dossier_id, _url = pg
-    with unit_of_work():
-        db.session.execute(Dossier.__table__.update().where(Dossier.id == dossier_id).values(state="draft"))
-    version = db.session.get(Dossier, dossier_id).version
+    version = as_draft(dossier_id)
     rows = db.session.scalar(select(func.count()).select_from(Evidence))
 
     def full(_fd):

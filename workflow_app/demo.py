@@ -8,9 +8,9 @@ from sqlalchemy import select
 from criteria.samples import passing_facts
 
 from .admin.operations import create_user
+from .clock import today_in_vietnam
 from .dossiers import operations as ops
 from .dossiers import queries
-from .clock import today_in_vietnam
 from .extensions import db
 from .models import Dossier, Unit, User, hash_password
 from .roles import Level, Role

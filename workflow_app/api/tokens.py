@@ -9,9 +9,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..auth.operations import authenticate
-from ..extensions import db
 from ..clock import utcnow
+from ..extensions import db
 from ..models import ApiToken, User
+
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

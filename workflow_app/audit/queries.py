@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import AuditEntry, Unit, User
 from ..units.operations import search_key, units_within
 
+
 @dataclass
 class AuditFilter:
     unit: str = ""  # a unit code, or words of its name

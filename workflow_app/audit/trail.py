@@ -16,8 +16,8 @@ from typing import Any, Iterator
 from flask import current_app
 from sqlalchemy import insert, select, update
 
-from ..extensions import db
 from ..clock import utcnow
+from ..extensions import db
 from ..models import AuditEntry, AuditHead, User
 
 GENESIS = "0" * 64

@@ -4,11 +4,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..errors import OperationError, RateLimited
+from ..transaction import unit_of_work
 from . import bp
 from .forms import LoginForm
-from ..errors import OperationError
-from ..errors import RateLimited
-from ..transaction import unit_of_work
 from .operations import authenticate, end_session, start_session
 
 

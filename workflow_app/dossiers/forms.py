@@ -3,9 +3,15 @@ the UI and the API); the forms bring CSRF protection and keep what was typed."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-
 
 # Officers type dates as dd/mm/yyyy; ISO dates (from scripts or date pickers) are read too.
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]

@@ -14,7 +14,15 @@ import states
 
 from ..audit import trail
 from ..clock import today_in_vietnam, utcnow
-from ..errors import Conflict, GuardFailed, NotFound, PermissionDenied, TooLarge, Unavailable, ValidationFailed
+from ..errors import (
+    Conflict,
+    GuardFailed,
+    NotFound,
+    PermissionDenied,
+    TooLarge,
+    Unavailable,
+    ValidationFailed,
+)
 from ..extensions import db
 from ..i18n import language
 from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict

@@ -16,11 +16,17 @@ from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..units.operations import search_key
 from ..web import submit
-from . import bp
+from . import bp, queries
 from . import evidence as storage
 from . import operations as ops
-from . import queries
-from .forms import CommentForm, EvidenceForm, ListFilterForm, OpenDossierForm, TransitionForm, VersionedForm
+from .forms import (
+    CommentForm,
+    EvidenceForm,
+    ListFilterForm,
+    OpenDossierForm,
+    TransitionForm,
+    VersionedForm,
+)
 from .presenters import criteria_views
 
 PER_PAGE = 25

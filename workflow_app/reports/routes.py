@@ -9,8 +9,7 @@ from ..formatting import state_label
 from ..i18n import tr
 from ..models import User
 from ..web import requires
-from . import bp
-from . import queries
+from . import bp, queries
 
 
 def _data():
