@@ -46,7 +46,8 @@ class CommuneStanding:
 class AggregateProvider(Protocol):
     """What a district set needs from other dossiers; the application implements it."""
 
-    def recognized_communes(self, district_code: str, set_code: str, year: int) -> CommuneStanding: ...
+    def recognized_communes(self, district_code: str, set_codes: tuple[str, ...], year: int) -> CommuneStanding:
+        """The district's xã, and which hold a live recognition under any of `set_codes`."""
 
 
 @dataclass

@@ -278,6 +278,7 @@ def build_set(raw: Any, path: str, scales, doc_types, resolve) -> CriteriaSet:
         code=raw["code"], version=str(raw["version"]), name=name, level=level, unit_types=tuple(unit_types),
         issued_on=issued_on, from_year=from_year, to_year=to_year, source=raw["source"], groups=groups,
         inputs=inputs, criteria=criteria, document_types=doc_types, path=path, report=report,
+        counts_for=tuple(raw.get("counts_for", ())),
     )
 
 
@@ -322,6 +323,18 @@ class Registry:
     def all(self) -> list[CriteriaSet]:
         return sorted(self._sets.values(), key=lambda s: (s.code, s.issued_on, s.version))
 
+    def recognitions_for(self, code: str) -> tuple[str, ...]:
+        """The sets a recognition under which is also one under `code`: itself, and every set
+        that counts for it ("counts_for"), directly or through another."""
+        found, todo = {code}, [code]
+        while todo:
+            current = todo.pop()
+            for cset in self._sets.values():
+                if current in cset.counts_for and cset.code not in found:
+                    found.add(cset.code)
+                    todo.append(cset.code)
+        return tuple(sorted(found))
+
 
 def load_directory(directory: Path = SETS_DIR, extra: Path | None = None) -> Registry:
     """Load every set file of a directory (and one extra file, which replaces its twin)."""
@@ -358,6 +371,11 @@ def load_directory(directory: Path = SETS_DIR, extra: Path | None = None) -> Reg
         raise CriteriaFileError("; ".join(e.path for e in errors), [p for e in errors for p in e.problems])
     registry = Registry(list(built.values()))
     for cset in registry.all():
+        for other in cset.counts_for:
+            try:
+                registry.get(other)
+            except UnknownCriteriaSet:
+                raise CriteriaFileError(cset.path, [f"counts_for names unknown set {other!r}"]) from None
         for criterion in cset.criteria:
             for req in criterion.requirements:
                 if isinstance(req, Aggregate):
@@ -367,6 +385,7 @@ def load_directory(directory: Path = SETS_DIR, extra: Path | None = None) -> Reg
                         raise CriteriaFileError(
                             cset.path, [f"criterion {criterion.code}: aggregate names unknown set {req.raw['set']!r}"]
                         ) from None
+                    req.counting = registry.recognitions_for(req.raw["set"])
     return registry
 
 

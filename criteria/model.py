@@ -210,6 +210,8 @@ class CriteriaSet:
     document_types: dict[str, DocumentType]
     path: str = ""
     report: Report = field(default_factory=Report)
+    # Sets whose recognition a recognition under this one also is (a higher level counts for the lower).
+    counts_for: tuple[str, ...] = ()
     _by_code: dict[str, Criterion] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

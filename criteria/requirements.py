@@ -510,10 +510,15 @@ class Includes(Requirement):
 
 
 class Aggregate(Requirement):
-    """At least min_share_pct % (rounded up) of the district's xã hold a live recognition under `set`."""
+    """At least min_share_pct % (rounded up) of the district's xã hold a live recognition under `set`,
+    or under a set that counts for it (the loader fills `counting`)."""
 
     kind = "aggregate"
     fields = ("set", "min_share_pct")
+
+    def __init__(self, raw):
+        super().__init__(raw)
+        self.counting: tuple[str, ...] = (raw["set"],)
 
     def check(self, ctx):
         provider, unit_code = ctx.facts.aggregates, ctx.facts.unit_code
@@ -523,7 +528,7 @@ class Aggregate(Requirement):
             return RequirementResult(
                 INCOMPLETE, Text(f"{label.vi}: chưa tính được số xã đạt", f"{label.en}: commune counts unavailable")
             )
-        standing = provider.recognized_communes(unit_code, set_code, ctx.facts.year)
+        standing = provider.recognized_communes(unit_code, self.counting, ctx.facts.year)
         total = len(standing.communes)
         have = [c for c in standing.communes if c.code in standing.recognized]
         lacking = [c for c in standing.communes if c.code not in standing.recognized]

@@ -242,9 +242,9 @@ class FakeProvider:
         self.units, self.recognized = units, recognized
         self.calls = []
 
-    def recognized_communes(self, district_code, set_code, year):
-        self.calls.append((district_code, set_code, year))
-        return CommuneStanding.of_units(self.units, self.recognized.get(set_code, []))
+    def recognized_communes(self, district_code, set_codes, year):
+        self.calls.append((district_code, set_codes, year))
+        return CommuneStanding.of_units(self.units, [c for code in set_codes for c in self.recognized.get(code, [])])
 
 
 def district_result(set_code, code, recognized, units=DUYEN_HAI):
@@ -265,12 +265,20 @@ def test_thi_tran_does_not_count():
         (XA_CODES, [], NOT_MET),              # no advanced xã
         (XA_CODES[:5], XA_CODES[:1], NOT_MET),  # one xã short of 100 %
         (XA_CODES + ["29755"], ["29755"], NOT_MET),  # the thị trấn's advanced recognition does not count
+        (XA_CODES[:5], XA_CODES[5:], MET),  # 5 NTM + 1 recognized only as NTM nâng cao: 6/6 NTM
+        (XA_CODES[:4], XA_CODES[5:], NOT_MET),  # 4 + 1: one short of 100 %
     ],
 )
 def test_III2_all_xa_and_ten_percent_advanced(ntm, nc, status):
     r, provider = district_result("huyen-ntm-9.4", "III.2", {"xa-ntm-19.2": ntm, "xa-ntm-nc-19.2": nc})
     assert r.status == status, r.reason.vi
-    assert ("850", "xa-ntm-19.2", YEAR) in provider.calls
+    assert ("850", ("xa-ntm-19.2", "xa-ntm-nc-19.2"), YEAR) in provider.calls  # a higher recognition counts
+    assert ("850", ("xa-ntm-nc-19.2",), YEAR) in provider.calls  # ... not a lower one for the higher
+
+
+def test_IV2_counts_no_lower_recognition():
+    r, _ = district_result("huyen-ntm-nc-9.1", "IV.2", {"xa-ntm-19.2": XA_CODES, "xa-ntm-nc-19.2": XA_CODES[:2]})
+    assert r.status == NOT_MET and "2/6 xã" in r.reason.vi
 
 
 def test_III2_names_the_communes_that_fall_short():

@@ -318,6 +318,17 @@ def test_district_aggregates_count_xa_only_and_follow_revocations(app, people, m
     assert commune.unit.name in after.reason.vi
 
 
+def test_an_advanced_recognition_counts_toward_the_hundred_percent(app, people, make_dossier):
+    """5 xã recognized NTM and 1 recognized only as NTM nâng cao: 6/6 xã meet indicator 19.2."""
+    xa = xa_of("850")
+    recognize_communes("850", "xa-ntm-19.2", xa[:5])
+    recognize_communes("850", "xa-ntm-nc-19.2", xa[5:])
+    district = make_dossier("850", "huyen-ntm-9.4", "draft")
+    result = queries.evaluate_dossier(district).results["III.2"]
+    assert result.status == "met", result.reason.vi
+    assert "6/6 xã, yêu cầu tất cả" in result.reason.vi and "1/6 xã" in result.reason.vi
+
+
 def test_thi_tran_recognition_does_not_count(app, people, make_dossier):
     xa = xa_of("850")
     thi_tran = db.session.scalar(select(Unit.code).where(Unit.parent.has(Unit.code == "850"), Unit.type == "thi_tran"))

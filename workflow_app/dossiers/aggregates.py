@@ -12,7 +12,7 @@ from ..models import Dossier, Unit
 class DatabaseAggregates:
     """Counted live from the dossiers, so a revocation shows at once in every district dossier."""
 
-    def recognized_communes(self, district_code: str, set_code: str, year: int) -> CommuneStanding:
+    def recognized_communes(self, district_code: str, set_codes: tuple[str, ...], year: int) -> CommuneStanding:
         district_id = select(Unit.id).where(Unit.code == district_code).scalar_subquery()
         units = db.session.execute(
             select(Unit.code, Unit.name, Unit.type).where(Unit.parent_id == district_id).order_by(Unit.code)
@@ -22,7 +22,7 @@ class DatabaseAggregates:
             .join(Dossier, Dossier.unit_id == Unit.id)
             .where(
                 Unit.parent_id == district_id,
-                Dossier.criteria_set == set_code,
+                Dossier.criteria_set.in_(set_codes),
                 Dossier.state == "recognized",
                 Dossier.year <= year,
             )

@@ -65,11 +65,15 @@ def dashboard(province: Unit, year: int) -> Dashboard:
         select(Dossier.unit_id, Dossier.state, func.count()).where(
             Dossier.unit_id.in_(list(unit_district)), Dossier.year == year).group_by(Dossier.unit_id, Dossier.state)
     ).all()
-    recognized = db.session.execute(
+    registry = criteria.default_registry()
+    counting = {s.code: registry.recognitions_for(s.code) for s in sets}
+    recognized_sets: dict[int, set[str]] = {}
+    for unit_id, set_code in db.session.execute(
         select(Dossier.unit_id, Dossier.criteria_set).where(
             Dossier.unit_id.in_([u.id for u in units]), Dossier.state == "recognized", Dossier.year <= year,
-            Dossier.criteria_set.in_([s.code for s in sets])).distinct()
-    ).all()
+            Dossier.criteria_set.in_({c for codes in counting.values() for c in codes})).distinct()
+    ):
+        recognized_sets.setdefault(unit_id, set()).add(set_code)
     provider = DatabaseAggregates()
     rows = []
     for district in districts:
@@ -82,8 +86,9 @@ def dashboard(province: Unit, year: int) -> Dashboard:
         for cset in sets:
             row.eligible[cset.code] = sum(1 for t in member_types.values() if cset.applies_to_unit_type(t))
             row.recognized[cset.code] = sum(
-                1 for unit_id, s in recognized
-                if s == cset.code and unit_id in member_types and cset.applies_to_unit_type(member_types[unit_id]))
+                1 for unit_id, held in recognized_sets.items()
+                if held & set(counting[cset.code]) and unit_id in member_types
+                and cset.applies_to_unit_type(member_types[unit_id]))
         facts = Facts(year=year, unit_code=district.code, aggregates=provider)
         for cset, code in readiness:
             results = check_requirements(cset, code, facts, "aggregate")
