@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol
 
@@ -58,8 +59,15 @@ def _missing(*specs: InputSpec) -> RequirementResult:
     )
 
 
-def _pct(value: Fraction) -> Text:
-    return numbers(float(value))
+def _pct(value: Fraction, toward: str | None = None) -> Text:
+    """A percentage with two decimals at most. `toward` "down" or "up" rounds that way instead of
+    to the nearest, so that a figure shown beside a verdict never contradicts it (4.9995 % of a
+    decrease that fails "at least 5 %" shows as 4,99 %, not 5 %)."""
+    if toward is None:
+        return numbers(float(value))
+    scaled = value * 100
+    whole = math.floor(scaled) if toward == "down" else math.ceil(scaled)
+    return numbers(float(Fraction(whole, 100)))
 
 
 class Requirement:
@@ -227,13 +235,15 @@ class _PrevCur(Requirement):
         return prev, cur, missing, label
 
     @staticmethod
-    def change(prev: int, cur: int) -> Text:
-        """"(giảm 2,5%)" / "(tăng 12,5%)" / "(không đổi)"."""
+    def change(prev: int, cur: int, met: bool | None = None) -> Text:
+        """"(giảm 2,5%)" / "(tăng 12,5%)" / "(không đổi)"; a decrease that falls short of what is
+        required (met False) is rounded down, never up to the figure it missed."""
         if prev == cur:
             return Text("không đổi", "unchanged")
         if prev == 0:
             return Text("tăng", "up")
-        pct = _pct(abs(Fraction(prev - cur, prev)) * 100)
+        toward = "down" if met is False and cur < prev else None
+        pct = _pct(abs(Fraction(prev - cur, prev)) * 100, toward)
         if cur < prev:
             return Text(f"giảm {pct.vi}%", f"down {pct.en}%")
         return Text(f"tăng {pct.vi}%", f"up {pct.en}%")
@@ -263,12 +273,15 @@ class Reduce5(_PrevCur):
                 ),
             )
         ok = cur * 100 <= prev * (100 - pct)
-        change = self.change(prev, cur)
+        most = prev * (100 - pct) // 100  # the largest count that is still down pct %
+        change = self.change(prev, cur, ok)
         return RequirementResult(
             MET if ok else NOT_MET,
             Text(
-                f"{label.vi}: {arrow[0]} ({change.vi}), yêu cầu giảm ít nhất {pct_t.vi}%",
-                f"{label.en}: {arrow[1]} ({change.en}), required: down at least {pct_t.en}%",
+                f"{label.vi}: {arrow[0]} ({change.vi}), yêu cầu giảm ít nhất {pct_t.vi}%: "
+                f"không quá {number(int(most), 'vi')}",
+                f"{label.en}: {arrow[1]} ({change.en}), required: down at least {pct_t.en}%: "
+                f"at most {number(int(most), 'en')}",
             ),
         )
 
@@ -326,8 +339,8 @@ class Addicts(_PrevCur):
         return RequirementResult(
             MET if ok else NOT_MET,
             Text(
-                f"{label.vi}: {arrow[0]} ({self.change(prev, cur).vi}); {rule.vi}",
-                f"{label.en}: {arrow[1]} ({self.change(prev, cur).en}); {rule.en}",
+                f"{label.vi}: {arrow[0]} ({self.change(prev, cur, ok).vi}); {rule.vi}",
+                f"{label.en}: {arrow[1]} ({self.change(prev, cur, ok).en}); {rule.en}",
             ),
         )
 
@@ -354,7 +367,8 @@ class Full(Requirement):
             return _missing(*missing)
         label = self.label or part_spec.label
         ok = part == total
-        share = Text("không có đối tượng nào", "none to count") if total == 0 else _pct(Fraction(part, total) * 100)
+        share = (Text("không có đối tượng nào", "none to count") if total == 0
+                 else _pct(Fraction(part, total) * 100, None if ok else "down"))
         share_vi = share.vi if total == 0 else f"{share.vi}%"
         share_en = share.en if total == 0 else f"{share.en}%"
         return RequirementResult(
@@ -392,7 +406,7 @@ class Recidivism(Requirement):
                 Text(f"{label.vi}: không có người được đặc xá, tha tù", f"{label.en}: nobody was released"),
             )
         rate = Fraction(reoffended, released) * 100
-        rate_t = _pct(rate)
+        rate_t = _pct(rate, "down" if rate < limit else None)  # 1,4999 % is below 1,5 %: never shown as 1,5 %
         return RequirementResult(
             MET if rate < limit else NOT_MET,
             Text(

@@ -194,7 +194,7 @@ def test_guard_failed_lists_blockers(people, api, make_dossier):
     body = error(api(people["commune_officer"])("POST", f"/dossiers/{dossier.id}/transitions/submit", json={}),
                  409, "guard_failed")
     assert body["blockers"] == [{"criterion": "I.5", "reason": "Số vụ phạm tội về trật tự xã hội: 40 → 39 (giảm 2,5%), "
-                                 "yêu cầu giảm ít nhất 5%"}]
+                                 "yêu cầu giảm ít nhất 5%: không quá 38"}]
 
 
 def test_reasons_in_english_on_request(people, api, make_dossier):

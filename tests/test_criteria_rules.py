@@ -330,3 +330,19 @@ def test_registry_keeps_each_version():
     assert REGISTRY.get("xa-ntm-19.2", "2022.1").version == "2022.1"
     with pytest.raises(criteria.UnknownCriteriaSet):
         REGISTRY.get("xa-ntm-19.2", "1999.1")
+
+
+@pytest.mark.parametrize("set_code, code, values, status, shown", [
+    # 10,001 → 9,501 is down 4.9995 %: not "5 %", and the count that would do is named
+    ("xa-ntm-19.2", "I.5", {"social_order_crimes_prev": 10001, "social_order_crimes": 9501}, NOT_MET,
+     "10.001 → 9.501 (giảm 4,99%), yêu cầu giảm ít nhất 5%: không quá 9.500"),
+    ("xa-ntm-19.2", "I.5", {"social_order_crimes_prev": 10001, "social_order_crimes": 9500}, MET,
+     "10.001 → 9.500 (giảm 5,01%), yêu cầu giảm ít nhất 5%: không quá 9.500"),
+    # 29 of 2,000 released reoffended: 1.45 %; 2,999 of 200,000: 1.4995 %, below 1.5 %, shown below it
+    ("xa-dien-hinh-antt", "TC29", {"released": 200000, "released_reoffended": 2999}, MET, "= 1,49%, yêu cầu dưới 1,5%"),
+    ("xa-dien-hinh-antt", "TC29", {"released": 200000, "released_reoffended": 3000}, NOT_MET, "= 1,5%, yêu cầu dưới 1,5%"),
+])
+def test_a_shown_figure_never_contradicts_the_verdict(set_code, code, values, status, shown):
+    r = result(set_code, code, values=values)
+    assert r.status == status, r.reason.vi
+    assert shown in r.reason.vi
