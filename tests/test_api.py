@@ -292,3 +292,10 @@ def test_deeply_nested_json_is_a_bad_request(api, people, make_dossier):
 
 def test_ids_beyond_the_database_are_not_found_by_the_api(api, people):
     error(api(people["pv05_officer"])("GET", "/dossiers/99999999999999999999"), 404, "not_found")
+
+
+def test_criteria_texts_are_plain_with_a_rich_form(api, people):
+    body = api(people["inspector"])("GET", "/criteria-sets/xa-dien-hinh-antt").json
+    tc02 = next(c for c in body["criteria"] if c["code"] == "TC02")
+    assert "<i>" not in tc02["text"] and "(cao điểm tấn công trấn áp tội phạm; phòng cháy, chữa cháy;" in tc02["text"]
+    assert "(<em>cao điểm tấn công trấn áp tội phạm; phòng cháy, chữa cháy;" in tc02["text_html"]

@@ -40,6 +40,11 @@ def official_text(text: str) -> Markup:
     return Markup("").join(pieces)
 
 
+def plain_text(text: str) -> str:
+    """A criterion's verbatim wording without its italics markup (the words stay the same)."""
+    return _ITALIC.sub(lambda m: m.group(1) or m.group(2), text)
+
+
 def input_value(spec, value) -> str:
     """A data-sheet value as a person reads it."""
     if value is None or value == "":

@@ -16,6 +16,7 @@ from ..dossiers import operations as ops
 from ..dossiers import queries
 from ..errors import NotFound, PermissionDenied, Unauthorized
 from ..extensions import csrf, db
+from ..formatting import official_text, plain_text
 from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..transaction import unit_of_work
@@ -103,7 +104,8 @@ def get_criteria_set(code):
     return jsonify({
         "code": cset.code, "name": tr(cset.name), "version": cset.version, "level": cset.level, "source": cset.source,
         "groups": [{"code": grp.code, "title": tr(grp.title)} for grp in cset.groups],
-        "criteria": [{"code": c.code, "group": c.group, "text": c.text, "requirements": [r.to_dict() for r in c.requirements]}
+        "criteria": [{"code": c.code, "group": c.group, "text": plain_text(c.text), "text_html": str(official_text(c.text)),
+                      "requirements": [r.to_dict() for r in c.requirements]}
                      for c in cset.criteria],
         "inputs": [{"name": i.name, "type": i.type, "label": tr(i.label),
                     **({"help": tr(i.help)} if i.help else {}), **({"levels": list(i.scale.levels)} if i.scale else {})}

@@ -38,8 +38,12 @@ COMPONENTS = {
         "code": STR, "name": STR, "version": STR, "level": STR,
         "source": {"type": "object"},
         "groups": {"type": "array", "items": obj({"code": STR, "title": STR})},
-        "criteria": {"type": "array", "items": obj({"code": STR, "group": STR, "text": STR,
-                                                     "requirements": {"type": "array", "items": {"type": "object"}}})},
+        "criteria": {"type": "array", "items": obj({
+            "code": STR, "group": STR,
+            "text": {"type": "string", "description": "The criterion's words, verbatim, as plain text."},
+            "text_html": {"type": "string", "description": "The same words as HTML: escaped, with the source's "
+                          "italics as <em> and its line breaks as <br>; nothing else."},
+            "requirements": {"type": "array", "items": {"type": "object"}}})},
         "inputs": {"type": "array", "items": obj({"name": STR, "type": STR, "label": STR},
                                                  required=["name", "type", "label"])},
     }, required=["code", "name", "version", "source", "groups", "criteria", "inputs"]),
