@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo-antt-2026
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test security translations messages screenshots clean lock
+.PHONY: install run test security mutants translations messages screenshots clean lock
 
 install: $(STAMP) translations
 
@@ -40,6 +40,10 @@ test: install
 security: install
 	$(BIN)/bandit -q -ll -r workflow_app states criteria
 	$(BIN)/python .ci/audit-dependencies
+
+# Change each threshold and comparison of the criteria, one at a time; every mutant must be killed.
+mutants: install
+	$(BIN)/python tools/mutants.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

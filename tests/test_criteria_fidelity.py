@@ -114,3 +114,53 @@ def test_older_versions_keep_their_rules():
     old, new = REGISTRY.get("xa-ntm-19.2", "2022.1"), REGISTRY.get("xa-ntm-19.2", "2022.2")
     assert "key_areas_reviewed" not in old.inputs and "key_areas_reviewed" in new.inputs
     assert REGISTRY.get("xa-ntm-19.2").version == "2022.2"
+
+
+# --- each criterion's text is its whole source item, not just a piece of it ---------------------
+
+PARTS = re.compile(r"^\*\*(I|II|III|IV)\. ", re.M)
+ENDING = "Công an các huyện, thị xã, thành phố căn cứ"
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cv_1672_items() -> dict[tuple[str, str], str]:
+    """{("III", "2"): the item's whole text}: from its number to the next item or part."""
+    body = CV_1672[:CV_1672.index(ENDING)]
+    heads = list(PARTS.finditer(body))
+    items = {}
+    for i, head in enumerate(heads):
+        part = body[head.end():heads[i + 1].start() if i + 1 < len(heads) else len(body)]
+        part = part.split("**", 2)[-1]  # past the part's bold title
+        numbered = list(re.finditer(r"^(\d+)\. ", part, re.M))
+        for j, item in enumerate(numbered):
+            end = numbered[j + 1].start() if j + 1 < len(numbered) else len(part)
+            items[(head.group(1), item.group(1))] = squash(part[item.end():end])
+    return items
+
+
+def pl_01_items() -> dict[str, str]:
+    """{"12": the whole text of Tiêu chí 12}."""
+    return {m.group(1): squash(m.group(2)) for m in re.finditer(r"Tiêu chí (\d+)\t([^\t]*)\t", PL_01)}
+
+
+def source_item(set_code: str, source: str) -> str:
+    if set_code == "xa-dien-hinh-antt":
+        return pl_01_items()[re.search(r"Tiêu chí (\d+)", source).group(1)]
+    part, number = re.fullmatch(r"Phần (I|II|III|IV), mục (\d+)", source).groups()
+    return cv_1672_items()[(part, number)]
+
+
+@pytest.mark.parametrize("set_code", sorted(SOURCE))
+def test_every_criterion_text_is_its_whole_source_item(set_code):
+    for cset in (s for s in REGISTRY.all() if s.code == set_code):
+        for criterion in cset.criteria:
+            assert squash(criterion.text) == source_item(set_code, criterion.source), (cset.version, criterion.code)
+
+
+def test_the_item_parsers_find_every_item():
+    assert len(pl_01_items()) == 34
+    assert sorted(cv_1672_items()) == sorted([("I", str(n)) for n in range(1, 9)] + [("II", str(n)) for n in range(1, 5)]
+                                             + [("III", str(n)) for n in range(1, 6)] + [("IV", "1"), ("IV", "2")])

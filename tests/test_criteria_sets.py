@@ -110,3 +110,21 @@ def test_every_input_has_both_labels():
     for cset in REGISTRY.all():
         for spec in cset.inputs.values():
             assert spec.label.vi and spec.label.en and spec.label.vi != spec.label.en, (cset.code, spec.name)
+
+
+# The versions dossiers were opened under until 2022.2 / 2023.2: frozen, byte for byte, so that
+# those dossiers are judged as they were (a correction is a new version file, never an edit).
+FROZEN = {
+    "xa-ntm-19.2.json": "90d937c2e8257cd55bb477a3f8ad17d8e520bef8bdaf7f92e1378fee447ff11e",
+    "xa-ntm-nc-19.2.json": "f79ed5984b3c099af79a5761dc2f4934b9d78a98671423065679b554fbaa650c",
+    "huyen-ntm-9.4.json": "0fb4bf14c6234ad5946d6545d43f9832df63a3e1c2d7d00811e5a4705b9d5e6e",
+    "huyen-ntm-nc-9.1.json": "3e43288d10f60d59dbb2fce238231bb35dac28d2a249164d904336016147ecdb",
+    "xa-dien-hinh-antt.json": "74a530bfb1623de9988be7fd44e5612b7eddaa00dc2c1e4680dd491ce2fa7103",
+}
+
+
+@pytest.mark.parametrize("name", FROZEN)
+def test_older_versions_are_frozen(name):
+    import hashlib
+
+    assert hashlib.sha256((ROOT / "criteria" / "sets" / name).read_bytes()).hexdigest() == FROZEN[name]
