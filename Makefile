@@ -50,7 +50,7 @@ clean:
 
 # After changing user-facing text: refresh the catalogue, then translate the new entries.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F workflow_app/babel.cfg -k _l -k lazy_gettext -o workflow_app/translations/messages.pot .
+	$(BIN)/pybabel extract -F workflow_app/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k _ln:1,2 -o workflow_app/translations/messages.pot .
 	$(BIN)/pybabel update -i workflow_app/translations/messages.pot -d workflow_app/translations --no-fuzzy-matching --ignore-obsolete
 
 # Play the whole process in chromium and keep a screenshot of each main page for the docs.

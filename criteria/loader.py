@@ -279,6 +279,7 @@ def build_set(raw: Any, path: str, scales, doc_types, resolve) -> CriteriaSet:
         issued_on=issued_on, from_year=from_year, to_year=to_year, source=raw["source"], groups=groups,
         inputs=inputs, criteria=criteria, document_types=doc_types, path=path, report=report,
         counts_for=tuple(raw.get("counts_for", ())),
+        short_name=Text.parse(raw["short_name"]) if "short_name" in raw else None,
     )
 
 

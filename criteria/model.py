@@ -212,6 +212,11 @@ class CriteriaSet:
     report: Report = field(default_factory=Report)
     # Sets whose recognition a recognition under this one also is (a higher level counts for the lower).
     counts_for: tuple[str, ...] = ()
+    short_name: Text | None = None  # for tables and lists; the name when absent
+
+    @property
+    def label(self) -> Text:
+        return self.short_name or self.name
     _by_code: dict[str, Criterion] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

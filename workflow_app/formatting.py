@@ -9,11 +9,20 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+import criteria
 from states import STATE_LABELS
 
 from .clock import utcnow
 from .i18n import language, tr
 from .roles import LEVEL_LABELS, ROLE_LABELS, Level, Role
+
+
+def set_label(code: str) -> str:
+    """A criteria set's short name, as lists and tables show it (the code if it is unknown)."""
+    try:
+        return tr(criteria.default_registry().get(code).label)
+    except criteria.UnknownCriteriaSet:
+        return code
 
 
 def state_label(state: str) -> str:
@@ -100,6 +109,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_date_vn, "date_vn")
     app.add_template_filter(official_text, "official_text")
     app.add_template_filter(state_label, "state_label")
+    app.add_template_filter(set_label, "set_label")
     app.add_template_filter(status_label, "status_label")
     app.add_template_global(tr, "tr")
     app.add_template_global(days_since, "days_since")

@@ -1,13 +1,14 @@
 from flask import render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from ..exports import csv_download, xlsx_download
 from ..extensions import db
 from ..formatting import format_datetime_vn, role_label, state_label
+from ..forms import Form
 from ..models import User
 from ..web import requires
 from . import bp, trail
@@ -22,7 +23,7 @@ bp.add_app_template_global(action_label, "action_label")
 
 readers_only = requires(User.can_read_province)
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -56,8 +57,8 @@ def index():
 def _rows(f: AuditFilter):
     entries = db.session.scalars(audit_query(current_user, f).limit(EXPORT_LIMIT)).all()
     names, units = actor_names(entries), unit_names(e.unit_code for e in entries)
-    yield ["seq", "thoi_gian", "nguoi_thuc_hien", "ho_ten", "vai_tro", "ho_so", "ma_don_vi", "don_vi", "thao_tac",
-           "tu_trang_thai", "den_trang_thai", "nhan_xet", "seal"]
+    yield [_("Entry no."), _("Time"), _("Who"), _("Full name"), _("Role"), _("Dossier no."), _("Unit code"), _("Unit"),
+           _("Action"), _("From state"), _("To state"), _("Comment"), _("Seal (HMAC-SHA256)")]
     for e in entries:
         yield [e.seq, format_datetime_vn(e.at), e.actor, names.get(e.actor_id, ""), role_label(e.role), e.dossier_id or "",
                e.unit_code or "", units.get(e.unit_code, ""), action_label(e.action),

@@ -1,7 +1,6 @@
 """Web forms of the dossier pages. Values are checked by the operations (one set of rules for
 the UI and the API); the forms bring CSRF protection and keep what was typed."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -13,16 +12,18 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..forms import Form
+
 # Officers type dates as dd/mm/yyyy; ISO dates (from scripts or date pickers) are read too.
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
-class OpenDossierForm(FlaskForm):
+class OpenDossierForm(Form):
     criteria_set = SelectField(_l("Criteria set"), choices=[], validate_choice=False, validators=[DataRequired()])
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """Every change sends the version the user saw: a stale one is refused, nothing is lost."""
 
     version = HiddenField()
@@ -35,7 +36,7 @@ class EvidenceForm(VersionedForm):
     criterion = HiddenField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=4000)])
     criterion = HiddenField()
 
@@ -47,7 +48,7 @@ class TransitionForm(VersionedForm):
     authority = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
 
 
-class ListFilterForm(FlaskForm):
+class ListFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -34,9 +34,10 @@ def dashboard_xlsx():
     province, board = _data()
     year = board.year
     header = [_("District"), _("Communes"), _("of which xã")] + [state_label(s) for s in states.ALL_STATES]
+    recognized, share, criterion = _("recognized"), _("share recognized (%)"), _("criterion")
     for cset in board.sets:
-        header += [f"{tr(cset.name)}: {_('recognized')}", f"{cset.code}: %"]
-    header += [f"{tr(cset.name)}: {code}" for cset, code in board.readiness]
+        header += [f"{tr(cset.label)}: {recognized}", f"{tr(cset.label)}: {share}"]
+    header += [f"{tr(cset.label)}: {criterion} {code}" for cset, code in board.readiness]
     rows = [header]
     for row in board.rows:
         line = [row.unit.name, row.communes, row.xa] + [row.states.get(s, 0) for s in states.ALL_STATES]

@@ -1,0 +1,95 @@
+"""No English on a Vietnamese page: every page of every role, and the refusals, in Vietnamese."""
+import html as html_lib
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import TEST_PASSWORD
+
+COMMUNE = "29269"
+# English words that no Vietnamese page text contains (Vietnamese words without accents, such as
+# "an", "in", "to" or "ban", are left out on purpose).
+ENGLISH = {"the", "this", "that", "please", "must", "field", "required", "valid", "invalid", "value", "number",
+           "between", "characters", "access", "page", "token", "missing", "choice", "recognized", "should",
+           "your", "you", "and", "of", "for", "with", "not", "is", "are", "log", "date", "integer", "request",
+           "error", "found", "allowed", "submit", "save", "cancel", "dossier", "district", "commune", "criteria"}
+KEPT = re.compile(r"<(script|style)\b.*?</\1>|<pre\b.*?</pre>", re.S)  # diagram source and code are not prose
+
+
+def english_in(page: str) -> list[str]:
+    text = KEPT.sub(" ", page)
+    text = re.sub(r'<a [^>]*href="/lang/en[^"]*"[^>]*>.*?</a>', " ", text, flags=re.S)  # the switch to English
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    # "commune_officer" or "commune1" is a name (a login), not English words
+    words = [w for w in re.findall(r"[A-Za-z0-9_]+", text) if w.isalpha()]
+    return sorted({w for w in words if w.lower() in ENGLISH})
+
+
+@pytest.fixture
+def everyone(people, make_dossier):
+    make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    make_dossier(COMMUNE, "xa-dien-hinh-antt", "draft")
+    make_dossier("844", "huyen-ntm-9.4", "draft")
+    return people
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    return client
+
+
+def pages_of(role):
+    common = ["/", "/dossiers/", "/dossiers/?year=1999", "/dossiers/1", "/dossiers/2", "/dossiers/99999"]
+    return common + {
+        "commune_officer": ["/dossiers/new", "/reports/dashboard"],
+        "district_officer": ["/dossiers/3", "/dossiers/new"],
+        "pv05_officer": ["/reports/dashboard?year=2024", "/audit/", "/audit/?since=31/02/2024", "/audit/verify"],
+        "inspector": ["/audit/?dossier=x", "/audit/verify"],
+        "admin": ["/admin/users", "/admin/users/new"],
+    }[role]
+
+
+@pytest.mark.parametrize("role", ["commune_officer", "district_officer", "pv05_officer", "inspector", "admin"])
+def test_every_page_of_every_role_is_in_vietnamese(app, everyone, role):
+    client = signed_in(app, everyone[role])
+    for path in pages_of(role):
+        page = client.get(path).get_data(as_text=True)
+        assert english_in(page) == [], path
+
+
+def test_refusals_are_in_vietnamese(app, everyone):
+    anonymous = app.test_client()
+    page = anonymous.get("/dossiers/", follow_redirects=True).get_data(as_text=True)
+    assert "Hãy đăng nhập để vào trang này." in page and english_in(page) == []
+    assert english_in(anonymous.post("/login", data={}).get_data(as_text=True)) == []
+    commune = signed_in(app, everyone["commune_officer"])
+    for path, data in [("/dossiers/new", {"criteria_set": "xa-ntm-19.2", "year": "hai nghìn"}),
+                       ("/dossiers/new", {"criteria_set": "xa-ntm-19.2", "year": "1999"}),
+                       ("/dossiers/2/evidence", {"document_type": "ke_hoach_nam_tinh_hinh", "issued_on": "15/13/2025"}),
+                       ("/dossiers/2/transitions/withdraw", {"version": "1", "comment": ""})]:
+        assert english_in(commune.post(path, data=data).get_data(as_text=True)) == [], path
+    admin = signed_in(app, everyone["admin"])
+    page = admin.post("/admin/users/new", data={"username": "", "full_name": "", "password": "123"}).get_data(as_text=True)
+    assert "Trường này không được để trống." in page and english_in(page) == []
+
+
+def test_a_form_without_its_csrf_token_is_refused_in_vietnamese(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = app.test_client().post("/login", data={"username": "x", "password": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Thiếu mã bảo vệ biểu mẫu" in page and english_in(page) == []
+
+
+def test_the_detector_finds_english():
+    assert english_in("<p>This field is required.</p>") == ["This", "field", "is", "required"]
+    assert english_in("<p>Trường này không được để trống; an ninh, in ấn</p>") == []
+
+
+def test_no_message_is_hidden_from_the_catalogue_in_an_f_string():
+    """`_()` inside an f-string's braces is invisible to the extractor, so it is never translated."""
+    root = Path(__file__).resolve().parent.parent / "workflow_app"
+    found = [f"{p.name}:{n}" for p in root.rglob("*.py") for n, line in enumerate(p.read_text().splitlines(), 1)
+             if re.search(r"\{_l?\(|\{gettext\(", line)]
+    assert found == []

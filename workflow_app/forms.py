@@ -1,0 +1,44 @@
+"""The base of every web form: WTForms', Flask-WTF's and Flask-Login's own messages ("This field is required.",
+"Not a valid date value.", the CSRF refusals) in the user's language, from this application's
+catalogue, since neither library ships Vietnamese."""
+from __future__ import annotations
+
+from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
+from flask_wtf import FlaskForm
+
+
+class _CatalogueTranslations:
+    """What WTForms asks of translations: the raw translated string (it formats it itself)."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().gettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ngettext(singular, plural, n)
+
+
+class Form(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            return _CatalogueTranslations()
+
+
+# The libraries' messages this application's forms can show, listed so that `make messages`
+# brings them into the catalogue (the strings are the libraries' own, to the letter).
+LIBRARY_MESSAGES = (
+    _l("This field is required."), _l("Invalid input."), _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."), _l("Not a valid integer value."), _l("Not a valid decimal value."),
+    _l("Not a valid float value."), _l("Not a valid date value."), _l("Not a valid datetime value."),
+    _l("Number must be at least %(min)s."), _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."), _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("Invalid CSRF Token."), _l("CSRF token missing."), _l("CSRF failed."), _l("CSRF token expired."),
+    _l("The CSRF token is missing."), _l("The CSRF session token is missing."), _l("The CSRF token has expired."),
+    _l("The CSRF token is invalid."), _l("The CSRF tokens do not match."),
+    # Flask-Login's, shown when a page needs signing in (translated through localize_callback)
+    _l("Please log in to access this page."), _l("Please reauthenticate to access this page."),
+    _ln("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long.", 1),
+    _ln("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 1),
+    _ln("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long.", 1),
+)
