@@ -366,3 +366,53 @@ def test_nothing_a_signed_in_user_reads_is_cached(people, make_dossier, as_user,
     for path in ("/audit/export.csv", "/audit/export.xlsx", "/reports/dashboard.xlsx?year=2024"):
         assert inspector.get(path).headers["Cache-Control"] == "no-store", path
     assert client.get("/static/favicon.svg").headers.get("Cache-Control") != "no-store"
+
+
+def _returned_with_a_dispute(people, make_dossier):
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.transaction import unit_of_work
+
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted",
+                           values={"social_order_crimes_prev": 40, "social_order_crimes": 38})
+    district = people["district_officer"]
+    with unit_of_work():
+        ops.record_verdict(district, dossier, "I.5", agree=False, comment="Số vụ năm trước chưa khớp báo cáo")
+        ops.fire_transition(district, dossier, "return_to_commune", comment="Đề nghị rà soát lại số liệu tội phạm")
+    return dossier
+
+
+def test_a_returned_dossier_says_why_at_the_top(people, make_dossier, as_user):
+    dossier = _returned_with_a_dispute(people, make_dossier)
+    html = page(as_user(people["commune_officer"]).get(f"/dossiers/{dossier.id}"))
+    notice = html[html.index('data-testid="return-notice"'):html.index('data-testid="diagram"')]
+    assert "Hồ sơ đã bị trả lại" in notice and "Đề nghị rà soát lại số liệu tội phạm" in notice
+    assert 'href="#c-I.5"' in notice and "Số vụ năm trước chưa khớp báo cáo" in notice
+    assert "Chưa có thay đổi nào kể từ khi bị trả lại." in notice
+    assert 'data-testid="disputed-I.5"' in html  # the criterion itself is marked, not a green "Đạt" alone
+
+
+def test_an_unchanged_resubmission_asks_for_confirmation(people, make_dossier, as_user):
+    dossier = _returned_with_a_dispute(people, make_dossier)
+    client = as_user(people["commune_officer"])
+    response = client.post(f"/dossiers/{dossier.id}/transitions/submit", data={"version": dossier.version})
+    assert response.status_code == 422
+    assert "Hồ sơ chưa có gì thay đổi kể từ khi bị trả lại" in page(response)
+    db.session.refresh(dossier)
+    assert dossier.state == "returned"
+    response = client.post(f"/dossiers/{dossier.id}/transitions/submit",
+                           data={"version": dossier.version, "confirm_unchanged": "y"})
+    assert response.status_code == 302
+    db.session.refresh(dossier)
+    assert dossier.state == "commune_submitted"
+
+
+def test_the_reviewer_sees_what_changed_since_the_return(people, make_dossier, as_user):
+    dossier = _returned_with_a_dispute(people, make_dossier)
+    commune = as_user(people["commune_officer"])
+    commune.post(f"/dossiers/{dossier.id}/sheet", data={"version": dossier.version, "social_order_crimes_prev": "42"})
+    db.session.refresh(dossier)
+    assert commune.post(f"/dossiers/{dossier.id}/transitions/submit", data={"version": dossier.version}).status_code == 302
+    html = page(as_user(people["district_officer"]).get(f"/dossiers/{dossier.id}"))
+    changes = html[html.index('data-testid="changes-since-return"'):]
+    assert "Hồ sơ được gửi lại sau khi bị trả lại" in html
+    assert "Số vụ phạm tội về trật tự xã hội — năm trước: 40 → 42" in changes

@@ -65,3 +65,56 @@ def criteria_views(dossier: Dossier, evaluation) -> list[tuple[Group, list[Crite
         view.evidence = [e for e in evidence if e.document_type in types or e.criterion == criterion.code]
         views[criterion.code] = view
     return [(group, [views[c.code] for c in cset.criteria_in(group.code)]) for group in cset.groups]
+
+
+# What the submitting unit changes in a dossier (the entries a reviewer wants to see again).
+CHANGE_ACTIONS = ("data_updated", "attestation_set", "evidence_added", "evidence_removed")
+
+
+@dataclass
+class ReturnNotice:
+    """The latest return of a dossier: who sent it back, when and why; the criteria a reviewer
+    disagreed with; and what the unit changed since."""
+
+    entry: object  # the AuditEntry of the return
+    who: str
+    disputed: list[tuple[str, str, str]]  # (criterion, reviewer level, comment)
+    changes: list[dict]  # history items since the return that changed the dossier
+    resubmitted: bool  # the unit has sent it back in since: the reviewer's turn again
+
+    def describe(self, change: dict, cset) -> str:
+        """One change, as a reviewer reads it: "Số vụ …: 40 → 38", "đính kèm: ke-hoach.pdf"."""
+        from ..formatting import input_value
+        from ..i18n import tr
+
+        entry, details = change["entry"], change["entry"].details or {}
+        if entry.action == "data_updated":
+            parts = []
+            for name, (old, new) in details.get("changes", {}).items():
+                spec = cset.inputs.get(name)
+                label = tr(spec.label) if spec else name
+                parts.append(f"{label}: {input_value(spec, old) if spec else old} → {input_value(spec, new) if spec else new}")
+            return "; ".join(parts)
+        if entry.action in ("evidence_added", "evidence_removed"):
+            return details.get("filename", "")
+        return details.get("criterion", "")
+
+
+def return_notice(dossier: Dossier, history: list[dict]) -> ReturnNotice | None:
+    """The notice to show while the latest move of the dossier is a return, or the resubmission
+    that answered it; None otherwise."""
+    import states
+
+    returns = {t.trigger for t in dossier.workflow.transitions if t.kind == states.RETURN}
+    moves = [item for item in history if item["entry"].from_state is not None]
+    if not moves:
+        return None
+    last = moves[-1]
+    resubmitted = len(moves) >= 2 and moves[-2]["entry"].action in returns and last["entry"].action == "submit"
+    back = moves[-2] if resubmitted else last
+    if back["entry"].action not in returns:
+        return None
+    since = back["entry"].seq
+    changes = [item for item in history if item["entry"].seq > since and item["entry"].action in CHANGE_ACTIONS]
+    disputed = [(v.criterion, v.level, v.comment) for v in dossier.verdicts if not v.agree]
+    return ReturnNotice(back["entry"], back["who"], disputed, changes, resubmitted)

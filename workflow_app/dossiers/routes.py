@@ -27,7 +27,7 @@ from .forms import (
     TransitionForm,
     VersionedForm,
 )
-from .presenters import criteria_views
+from .presenters import criteria_views, return_notice
 
 PER_PAGE = 25
 
@@ -100,13 +100,15 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
                    active_form: str | None = None, message: str | None = None):
     """The dossier page; after a refusal, with the refusal next to the fields and what was typed kept."""
     evaluation = queries.evaluate_dossier(dossier)
+    history = history_of(dossier)
     context = dict(
         dossier=dossier,
         cset=queries.criteria_set_of(dossier),
         evaluation=evaluation,
         groups=criteria_views(dossier, evaluation),
         transitions=queries.transitions_for(current_user, dossier, evaluation),
-        history=history_of(dossier),
+        history=history,
+        notice=return_notice(dossier, history),
         diagram=mermaid(dossier.workflow.name, dossier.state, language()),
         can_edit=dossier.can_edit(current_user),
         can_review=dossier.can_review(current_user),
@@ -270,6 +272,12 @@ def fire(dossier_id: int, trigger: str):
     form = TransitionForm()
     if not form.validate_on_submit():
         return _invalid_form(dossier, form, f"t-{trigger}", _("Check the form."))
+    if trigger == "submit" and dossier.state == "returned" and not request.form.get("confirm_unchanged"):
+        notice = return_notice(dossier, history_of(dossier))
+        if notice is not None and not notice.changes:
+            return _refused(dossier, ValidationFailed(
+                _("Nothing has changed since the dossier was returned. Fix what was asked, or confirm that "
+                  "you send it back unchanged."), field="confirm_unchanged"), f"t-{trigger}")
 
     def done() -> str:
         return _("Done: %(action)s. The dossier is now “%(state)s”.",
