@@ -416,3 +416,20 @@ def test_the_reviewer_sees_what_changed_since_the_return(people, make_dossier, a
     changes = html[html.index('data-testid="changes-since-return"'):]
     assert "Hồ sơ được gửi lại sau khi bị trả lại" in html
     assert "Số vụ phạm tội về trật tự xã hội — năm trước: 40 → 42" in changes
+
+
+def test_the_main_move_comes_first_and_the_risky_ones_ask(people, make_dossier, as_user):
+    draft = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    html = page(as_user(people["commune_officer"]).get(f"/dossiers/{draft.id}"))
+    actions = html[html.index('id="actions"'):]
+    assert actions.index('data-trigger="submit"') < actions.index('data-trigger="withdraw"')
+    assert "Gửi tới: Công an Huyện Càng Long" in actions
+    submit = re.search(r'<button[^>]*data-trigger="submit"[^>]*>', actions).group(0)
+    withdraw = re.search(r'<button[^>]*data-trigger="withdraw"[^>]*>', actions).group(0)
+    assert "btn-primary" in submit and "Công an Huyện Càng Long?" in submit and "tiêu chí đạt" in submit
+    assert "btn-outline-danger" in withdraw and "bạn chắc chắn chứ?" in withdraw
+    submitted = make_dossier("29272", "xa-ntm-19.2", "commune_submitted")
+    html = page(as_user(people["district_officer"]).get(f"/dossiers/{submitted.id}"))
+    actions = html[html.index('id="actions"'):]
+    assert actions.index('data-trigger="approve"') < actions.index('data-trigger="return_to_commune"')
+    assert "btn-outline-warning" in re.search(r'<button[^>]*data-trigger="return_to_commune"[^>]*>', actions).group(0)

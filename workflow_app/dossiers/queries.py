@@ -83,7 +83,8 @@ def transitions_for(user: User, dossier: Dossier, evaluation: Evaluation | None 
     machine = states.machine_for(dossier.level)
     ctx = guard_context(dossier, evaluation)
     result = []
-    for spec in machine.available(dossier.state, user.role):
+    order = (states.FORWARD, states.RETURN, states.EXIT)  # the main move first, the risky ones after
+    for spec in sorted(machine.available(dossier.state, user.role), key=lambda s: order.index(s.kind)):
         blockers = machine.blockers(dossier.state, spec.trigger, ctx, include_input=False)
         result.append({"spec": spec, "allowed": not blockers, "blockers": blockers})
     return result

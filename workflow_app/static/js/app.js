@@ -1,4 +1,5 @@
-/* Draw the state diagrams, and warn before leaving a page with unsaved figures or verdicts. */
+/* Draw the state diagrams, confirm the moves of a dossier, and warn before leaving a page with
+   unsaved figures or verdicts. */
 (function () {
   if (window.mermaid) {
     window.mermaid.initialize({ startOnLoad: true, securityLevel: "strict", theme: "neutral" });
@@ -12,6 +13,15 @@
     });
     document.querySelectorAll("#sheet-form, #verdicts-form").forEach(function (form) {
       form.addEventListener("submit", function () { dirty = false; });
+    });
+    // Moves of a dossier ask first: a summary before sending it on, a warning before a return,
+    // a withdrawal or a revocation.
+    document.querySelectorAll("button[data-confirm]").forEach(function (button) {
+      button.form.addEventListener("submit", function (event) {
+        if (event.submitter === button && !window.confirm(button.dataset.confirm)) {
+          event.preventDefault();
+        }
+      });
     });
     window.addEventListener("beforeunload", function (event) {
       if (dirty) {
