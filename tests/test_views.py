@@ -433,3 +433,23 @@ def test_the_main_move_comes_first_and_the_risky_ones_ask(people, make_dossier, 
     actions = html[html.index('id="actions"'):]
     assert actions.index('data-trigger="approve"') < actions.index('data-trigger="return_to_commune"')
     assert "btn-outline-warning" in re.search(r'<button[^>]*data-trigger="return_to_commune"[^>]*>', actions).group(0)
+
+
+def test_agree_with_all_the_others_in_one_click(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-dien-hinh-antt", "commune_submitted")
+    client = as_user(people["district_officer"])
+    response = client.post(f"/dossiers/{dossier.id}/verdicts", data={
+        "version": dossier.version, "agree_rest": "y",
+        "verdict__TC12": "disagree", "verdict_comment__TC12": "Thiếu hồ sơ quản lý 2 cơ sở"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    verdicts = {v.criterion: v.agree for v in db.session.get(Dossier, dossier.id).verdicts if v.level == "district"}
+    assert len(verdicts) == 34 and verdicts["TC12"] is False and sum(verdicts.values()) == 33
+
+
+def test_a_disagreement_without_a_comment_names_its_criterion(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-dien-hinh-antt", "commune_submitted")
+    response = as_user(people["district_officer"]).post(f"/dossiers/{dossier.id}/verdicts", data={
+        "version": dossier.version, "verdict__TC21": "disagree"})
+    html = page(response)
+    assert response.status_code == 422 and "TC21: Khi không đồng ý" in html

@@ -173,11 +173,15 @@ def save_sheet(dossier_id: int):
     return _change(dossier, "sheet", change, _("Saved."), "criteria")
 
 
-def _save_answers(cset, prefix: str, choices: tuple[str, str], current: dict, save) -> None:
+def _save_answers(cset, prefix: str, choices: tuple[str, str], current: dict, save, *, rest: str | None = None) -> None:
     """Per-criterion answers of a page form (attestations, verdicts): for each criterion answered
-    and changed, call save(code, answer is the first choice, text); an error goes by its text box."""
+    and changed, call save(code, answer is the first choice, text); an error goes by its text box,
+    and its message names the criterion. With `rest`, a criterion neither answered on the form nor
+    before takes that answer."""
     for criterion in cset.criteria:
         answer = request.form.get(f"{prefix}__{criterion.code}")
+        if answer not in choices and rest is not None and criterion.code not in current:
+            answer = rest
         if answer not in choices:
             continue
         flag, text = answer == choices[0], request.form.get(f"{prefix}_comment__{criterion.code}", "").strip()
@@ -186,7 +190,8 @@ def _save_answers(cset, prefix: str, choices: tuple[str, str], current: dict, sa
         try:
             save(criterion.code, flag, text)
         except OperationError as exc:
-            raise type(exc)(exc.message, fields={f"{prefix}_comment__{criterion.code}": exc.message}) from None
+            raise type(exc)(f"{criterion.code}: {exc.message}",
+                            fields={f"{prefix}_comment__{criterion.code}": exc.message}) from None
 
 
 @bp.route("/<int:dossier_id>/verdicts", methods=["POST"])
@@ -202,7 +207,8 @@ def save_verdicts(dossier_id: int):
     def change():
         ops.check_version(dossier, form.version.data)
         _save_answers(queries.criteria_set_of(dossier), "verdict", ("agree", "disagree"), current,
-                      lambda code, agree, text: ops.record_verdict(current_user, dossier, code, agree=agree, comment=text))
+                      lambda code, agree, text: ops.record_verdict(current_user, dossier, code, agree=agree, comment=text),
+                      rest="agree" if request.form.get("agree_rest") else None)
 
     return _change(dossier, "verdicts", change, _("Verdicts saved."), "criteria")
 
