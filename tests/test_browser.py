@@ -247,3 +247,30 @@ def test_login_page_screenshot(server, browser, shots):
     assert page.input_value("#username") == "xa29269"
     page.screenshot(path=str(shots / "00-dang-nhap.png"))
     context.close()
+
+
+@pytest.mark.parametrize("username, pages", [
+    ("xa29266", ["/", "/dossiers/"]),
+    ("huyen844", ["/", "/dossiers/"]),
+    ("pv05", ["/", "/dossiers/", "/reports/dashboard", "/audit/"]),
+    ("thanhtra", ["/", "/audit/", "/audit/verify"]),
+    ("admin", ["/", "/admin/users"]),
+])
+def test_one_line_menu_on_a_laptop_and_nothing_wider_than_a_phone(server, browser, username, pages):
+    _app, base = server
+    for width in (1366, 390):
+        context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        page.goto(f"{base}/login")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("#submit")
+        for path in pages:
+            page.goto(base + path)
+            if width == 1366:
+                assert page.evaluate("document.querySelector('nav').getBoundingClientRect().height") < 70, path
+            else:
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        context.close()
