@@ -318,11 +318,11 @@ def test_exports_keep_typed_text_as_text(people, make_dossier, as_user):
             ops.add_comment(people["district_officer"], dossier, text_)
     client = as_user(people["inspector"])
     rows = list(csv.reader(io.StringIO(client.get("/audit/export.csv").data.decode("utf-8-sig"))))
-    comments = {row[11] for row in rows[1:]}
+    comments = {row[12] for row in rows[1:]}
     for text_ in INJECTED:
         assert "'" + text_.strip() in comments  # written with a leading apostrophe, never as a formula
     book = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data))
-    cells = [row[11] for row in book.active.iter_rows(min_row=2)]
+    cells = [row[12] for row in book.active.iter_rows(min_row=2)]
     for text_ in INJECTED:
         cell = next(c for c in cells if c.value == text_.strip())
         assert cell.data_type == "s"
@@ -453,3 +453,38 @@ def test_a_disagreement_without_a_comment_names_its_criterion(people, make_dossi
         "version": dossier.version, "verdict__TC21": "disagree"})
     html = page(response)
     assert response.status_code == 422 and "TC21: Khi không đồng ý" in html
+
+
+def test_the_audit_trail_says_what_was_decided(people, make_dossier, as_user):
+    from workflow_app.clock import today_in_vietnam
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.transaction import unit_of_work
+
+    dossier = _returned_with_a_dispute(people, make_dossier)  # a disagreement on I.5, then a return
+    commune = people["commune_officer"]
+    with unit_of_work():
+        ops.update_data(commune, dossier, {"social_order_crimes_prev": 42})
+    verified = make_dossier("29272", "xa-ntm-19.2", "pv05_verified")
+    with unit_of_work():
+        ops.fire_transition(people["pv05_officer"], verified, "recognize", decision_number="15/QĐ-CAT",
+                            decision_date=today_in_vietnam(), authority="Công an tỉnh Trà Vinh")
+    client = as_user(people["inspector"])
+    html = page(client.get("/audit/"))
+    assert "I.5: không đồng ý (Công an huyện)" in html
+    assert "Số vụ phạm tội về trật tự xã hội — năm trước: 40 → 42" in html
+    assert "quyết định số 15/QĐ-CAT ngày" in html and "Công an tỉnh Trà Vinh" in html
+    rows = list(csv.reader(io.StringIO(client.get("/audit/export.csv").data.decode("utf-8-sig"))))
+    assert rows[0][9] == "Nội dung"
+    decided = {row[9] for row in rows[1:]}
+    assert "I.5: không đồng ý (Công an huyện)" in decided and any("15/QĐ-CAT" in d for d in decided)
+
+
+def test_the_trail_is_checked_against_a_kept_checkpoint(people, as_user):
+    from workflow_app.audit import trail
+
+    seq, seal, _at = trail.head()
+    client = as_user(people["inspector"])
+    assert "Khớp với mốc kiểm tra bạn đã lưu." in page(client.get(f"/audit/verify?checkpoint={seq}:{seal}"))
+    assert "bản ghi số" in page(client.get(f"/audit/verify?checkpoint={seq}:{'f' * 64}"))
+    response = client.get("/audit/verify?checkpoint=linh-tinh")
+    assert response.status_code == 400 and "Mốc kiểm tra có dạng SỐ:MÃ" in page(response)

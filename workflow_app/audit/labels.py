@@ -1,6 +1,7 @@
 """How audit entries read to a person: action names and a dossier's history."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -53,3 +54,55 @@ def history_of(dossier) -> list[dict]:
     ).all()
     names = actor_names(entries)
     return [{"entry": e, "who": names.get(e.actor_id, e.actor)} for e in entries]
+
+
+def dossier_sets(entries) -> dict[int, object]:
+    """{dossier id: the criteria set and version it was opened with}, for the entries' dossiers (one query)."""
+    import criteria
+
+    from ..models import Dossier
+
+    ids = {e.dossier_id for e in entries if e.dossier_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Dossier.id, Dossier.criteria_set, Dossier.criteria_set_version)
+                              .where(Dossier.id.in_(ids))).all()
+    registry = criteria.default_registry()
+    return {i: registry.get(code, version) for i, code, version in rows}
+
+
+def what_was_decided(entry, cset=None) -> str:
+    """An entry's content in a line: a verdict and its criterion, a decision's number, the figures
+    changed from → to, the file, the user."""
+    from ..formatting import format_date_vn, input_value
+    from ..i18n import tr
+
+    d = entry.details or {}
+    if entry.action == "verdict_recorded":
+        level = _("district police") if d.get("level") == "district" else _("PV05")
+        verdict = _("agrees") if d.get("agree") else _("disagrees")
+        return f"{d.get('criterion', '')}: {verdict} ({level})"
+    if entry.action == "attestation_set":
+        attested = _("attested as met") if d.get("met") else _("attested as not met")
+        return f"{d.get('criterion', '')}: {attested}"
+    if entry.action == "data_updated":
+        parts = []
+        for name, (old, new) in (d.get("changes") or {}).items():
+            spec = cset.inputs.get(name) if cset is not None else None
+            label = tr(spec.label) if spec else name
+            shown = (lambda v: input_value(spec, v)) if spec else (lambda v: "—" if v in (None, "") else str(v))
+            parts.append(f"{label}: {shown(old)} → {shown(new)}")
+        return "; ".join(parts)
+    if entry.action in ("evidence_added", "evidence_removed"):
+        return d.get("filename", "")
+    if entry.action == "comment_added":
+        return d.get("criterion") or ""
+    if entry.action in ("user_created", "user_updated"):
+        return d.get("user", "")
+    decision = d.get("decision")
+    if decision and decision.get("number"):
+        from datetime import date
+
+        when = format_date_vn(date.fromisoformat(decision["date"])) if decision.get("date") else ""
+        return _("decision no. %(n)s %(d)s %(a)s", n=decision["number"], d=when, a=decision.get("authority") or "").strip()
+    return ""

@@ -12,7 +12,7 @@ from ..forms import Form
 from ..models import User
 from ..web import requires
 from . import bp, trail
-from .labels import action_label, actor_names, all_actions
+from .labels import action_label, actor_names, all_actions, dossier_sets, what_was_decided
 from .queries import AuditFilter, audit_query, unit_names
 
 PER_PAGE = 50
@@ -50,18 +50,20 @@ def index():
     form, f = _filter_form()
     page = db.paginate(audit_query(current_user, f), per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    sets = dossier_sets(page.items)
+    decided = {e.seq: what_was_decided(e, sets.get(e.dossier_id)) for e in page.items}
     return render_template("audit/index.html", form=form, page=page, args=args, names=actor_names(page.items),
-                           units=unit_names(e.unit_code for e in page.items)), (400 if form.errors else 200)
+                           units=unit_names(e.unit_code for e in page.items), decided=decided), (400 if form.errors else 200)
 
 
 def _rows(f: AuditFilter):
     entries = db.session.scalars(audit_query(current_user, f).limit(EXPORT_LIMIT)).all()
-    names, units = actor_names(entries), unit_names(e.unit_code for e in entries)
+    names, units, sets = actor_names(entries), unit_names(e.unit_code for e in entries), dossier_sets(entries)
     yield [_("Entry no."), _("Time"), _("Who"), _("Full name"), _("Role"), _("Dossier no."), _("Unit code"), _("Unit"),
-           _("Action"), _("From state"), _("To state"), _("Comment"), _("Seal (HMAC-SHA256)")]
+           _("Action"), _("What was decided"), _("From state"), _("To state"), _("Comment"), _("Seal (HMAC-SHA256)")]
     for e in entries:
         yield [e.seq, format_datetime_vn(e.at), e.actor, names.get(e.actor_id, ""), role_label(e.role), e.dossier_id or "",
-               e.unit_code or "", units.get(e.unit_code, ""), action_label(e.action),
+               e.unit_code or "", units.get(e.unit_code, ""), action_label(e.action), what_was_decided(e, sets.get(e.dossier_id)),
                state_label(e.from_state) if e.from_state else "", state_label(e.to_state) if e.to_state else "",
                e.comment, e.seal]
 
@@ -83,6 +85,14 @@ def export_xlsx():
 @bp.route("/verify")
 @readers_only
 def verify():
-    result = trail.verify()
+    """Walk the chain; against a checkpoint kept elsewhere too, when one is given."""
+    kept, error, mark = request.args.get("checkpoint", "").strip(), None, None
+    if kept:
+        try:
+            mark = trail.parse_checkpoint(kept)
+        except ValueError:
+            error = _("A checkpoint reads SEQ:SEAL, as this page shows it (for example 616:74435b…).")
+    result = trail.verify(mark)
     seq, seal, at = trail.head()
-    return render_template("audit/verify.html", result=result, head_seq=seq, head_seal=seal, head_at=at)
+    return render_template("audit/verify.html", result=result, head_seq=seq, head_seal=seal, head_at=at,
+                           kept=kept, checked=mark is not None, error=error), (400 if error else 200)
