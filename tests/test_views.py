@@ -266,7 +266,7 @@ def test_dashboard(people, make_dossier, as_user):
     assert "Huyện Càng Long" in html and 'data-testid="chart"' in html
     assert re.search(r"1/13<br>", html)  # one of Càng Long's 13 xã recognized
     book = load_workbook(io.BytesIO(client.get("/reports/dashboard.xlsx?year=2024").data))
-    assert book.active.max_row == 10  # header and the 9 districts
+    assert book.active.max_row == 11  # header, the 9 districts and the whole province
     assert as_user(people["commune_officer"]).get("/reports/dashboard").status_code == 403
 
 
@@ -488,3 +488,36 @@ def test_the_trail_is_checked_against_a_kept_checkpoint(people, as_user):
     assert "bản ghi số" in page(client.get(f"/audit/verify?checkpoint={seq}:{'f' * 64}"))
     response = client.get("/audit/verify?checkpoint=linh-tinh")
     assert response.status_code == 400 and "Mốc kiểm tra có dạng SỐ:MÃ" in page(response)
+
+
+def test_the_overview_leads_to_each_district_and_totals_the_province(people, make_dossier, as_user):
+    make_dossier(COMMUNE, "xa-ntm-19.2", "recognized", year=2024)
+    make_dossier("844", "huyen-ntm-9.4", "draft", year=2024)
+    make_dossier("29311", "xa-ntm-19.2", "draft", year=2024)  # Xã Hòa Ân, Huyện Cầu Kè
+    client = as_user(people["pv05_officer"])
+    html = page(client.get("/reports/dashboard?year=2024"))
+    total = html[html.index('data-testid="province-total"'):]
+    assert "Toàn tỉnh" in total and "1/" in total
+    link = re.search(r'href="(/dossiers/\?district=844[^"]*)"', html).group(1).replace("&amp;", "&")
+    listed = page(client.get(link))
+    assert "Xã Mỹ Cẩm" in listed and "Huyện Càng Long" in listed and "Xã Hòa Ân" not in listed
+
+
+def test_the_audit_user_filter_finds_names_too(people, make_dossier, as_user):
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.transaction import unit_of_work
+
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    with unit_of_work():
+        ops.add_comment(people["district_officer"], dossier, "Đã xem")
+    client = as_user(people["inspector"])
+    by_name = page(client.get("/audit/?actor=can bo district"))  # "Cán bộ district_officer", without accents
+    assert "Đã xem" in by_name
+    assert "Đã xem" not in page(client.get("/audit/?actor=khong-co-ai"))
+
+
+def test_the_unit_picker_groups_communes_under_their_district(people, as_user):
+    html = page(as_user(people["admin"]).get("/admin/users/new"))
+    assert '<optgroup label="Huyện Càng Long">' in html and '<optgroup label="Thành phố Trà Vinh">' in html
+    group = html[html.index('<optgroup label="Huyện Càng Long">'):]
+    assert group.index("Xã Mỹ Cẩm (29269)") < group.index("</optgroup>")

@@ -16,8 +16,20 @@ PER_PAGE = 50
 
 admin_required = requires(User.can_manage_users)
 
-def _unit_choices():
-    return [(u.code, f"{u.name} ({u.code})") for u in units_within(current_user.unit)]
+def _unit_choices() -> dict[str, list[tuple[str, str]]]:
+    """The units in the admin's scope, grouped: each district with its communes (two "Phường 1"
+    are told apart by the district they stand under)."""
+    units = units_within(current_user.unit)
+    children: dict[int, list] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    groups = {}
+    for unit in units:
+        if unit.level == "commune":
+            continue
+        members = [unit] + [c for c in children.get(unit.id, []) if c.level == "commune"]
+        groups[unit.name] = [(u.code, f"{u.name} ({u.code})") for u in members]
+    return groups
 
 
 @bp.route("/users")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..clock import start_of_day
 from ..extensions import db
@@ -37,7 +37,11 @@ def audit_query(user: User, f: AuditFilter):
     if f.dossier_id:
         query = query.where(AuditEntry.dossier_id == f.dossier_id)
     if f.actor:
-        query = query.where(AuditEntry.actor == f.actor.strip().lower())
+        wanted = search_key(f.actor)
+        people = db.session.execute(select(User.id, User.full_name).join(Unit, User.unit_id == Unit.id)
+                                    .where(Unit.code.in_(codes))).all()
+        named = [i for i, full_name in people if wanted in search_key(full_name)]
+        query = query.where(or_(AuditEntry.actor == f.actor.strip().lower(), AuditEntry.actor_id.in_(named)))
     if f.action:
         query = query.where(AuditEntry.action == f.action)
     if f.since:

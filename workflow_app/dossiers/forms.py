@@ -53,6 +53,7 @@ class ListFilterForm(Form):
         csrf = False
 
     q = StringField(_l("Unit"), validators=[Optional(), Length(max=80)])
+    district = SelectField(_l("District"), choices=[], validate_choice=False, validators=[Optional()])
     criteria_set = SelectField(_l("Criteria set"), choices=[], validate_choice=False, validators=[Optional()])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100)])
     state = SelectField(_l("State"), choices=[], validate_choice=False, validators=[Optional()])

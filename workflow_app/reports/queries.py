@@ -18,7 +18,7 @@ from ..units.operations import units_within
 
 @dataclass
 class DistrictRow:
-    unit: Unit
+    unit: Unit | None  # None for the province's total
     communes: int
     xa: int
     states: dict[str, int] = field(default_factory=dict)
@@ -44,6 +44,18 @@ class Dashboard:
     @property
     def chart_set(self) -> CriteriaSet | None:
         return next((s for s in self.sets if s.report.chart), None)
+
+    @property
+    def total(self) -> DistrictRow:
+        """The whole province: every count summed over its districts."""
+        total = DistrictRow(None, sum(r.communes for r in self.rows), sum(r.xa for r in self.rows))
+        for row in self.rows:
+            for key, n in row.states.items():
+                total.states[key] = total.states.get(key, 0) + n
+            for cset in self.sets:
+                total.recognized[cset.code] = total.recognized.get(cset.code, 0) + row.recognized.get(cset.code, 0)
+                total.eligible[cset.code] = total.eligible.get(cset.code, 0) + row.eligible.get(cset.code, 0)
+        return total
 
 
 def report_sets(year: int) -> tuple[list[CriteriaSet], list[tuple[CriteriaSet, str]]]:

@@ -45,4 +45,9 @@ def dashboard_xlsx():
             line += [row.recognized[cset.code], round(row.share(cset.code) * 100, 1)]
         line += [tr(row.readiness[(cset.code, code)][1]) for cset, code in board.readiness]
         rows.append(line)
+    total = board.total
+    line = [_("Whole province"), total.communes, total.xa] + [total.states.get(s, 0) for s in states.ALL_STATES]
+    for cset in board.sets:
+        line += [total.recognized[cset.code], round(total.share(cset.code) * 100, 1)]
+    rows.append(line)
     return xlsx_download(str(year), rows, f"tong-hop-{province.code}-{year}.xlsx")
