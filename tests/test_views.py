@@ -521,3 +521,16 @@ def test_the_unit_picker_groups_communes_under_their_district(people, as_user):
     assert '<optgroup label="Huyện Càng Long">' in html and '<optgroup label="Thành phố Trà Vinh">' in html
     group = html[html.index('<optgroup label="Huyện Càng Long">'):]
     assert group.index("Xã Mỹ Cẩm (29269)") < group.index("</optgroup>")
+
+
+def test_a_long_dossier_has_a_section_menu_with_progress_and_folds_what_is_met(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-dien-hinh-antt", "draft", values={"propaganda_sessions": 1})  # TC18 not met
+    client = as_user(people["commune_officer"])
+    html = page(client.get(f"/dossiers/{dossier.id}"))
+    sections = html[html.index('data-testid="sections"'):html.index('id="criteria"')]
+    assert 'href="#g-K3"' in sections and "Khoản 3" in sections and "7/8" in sections  # TC18 is in Khoản 3
+    assert "7/7" in sections
+    assert 'id="c-TC01"' in html and 'id="c-TC18"' in html
+    folded = page(client.get(f"/dossiers/{dossier.id}?hide_met=1"))
+    assert 'id="c-TC18"' in folded and 'id="c-TC01"' not in folded
+    assert "Hiện cả các tiêu chí đã đạt" in folded

@@ -23,6 +23,10 @@
         }
       });
     });
+    // On a phone, the diagram and long lists of blockers start folded.
+    if (window.matchMedia("(max-width: 767px)").matches) {
+      document.querySelectorAll("details[data-fold-on-phone]").forEach(function (d) { d.open = false; });
+    }
     window.addEventListener("beforeunload", function (event) {
       if (dirty) {
         event.preventDefault();
