@@ -9,7 +9,6 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
-
 from flask.testing import FlaskClient
 
 from workflow_app import create_app

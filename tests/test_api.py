@@ -6,10 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from criteria.samples import passing_facts
+from workflow_app.clock import today_in_vietnam, utcnow
 from workflow_app.dossiers import queries
-from workflow_app.clock import today_in_vietnam
 from workflow_app.extensions import db
-from workflow_app.clock import utcnow
 from workflow_app.models import ApiToken, Dossier
 
 from .conftest import TEST_PASSWORD

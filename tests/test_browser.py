@@ -14,11 +14,11 @@ from werkzeug.serving import make_server
 
 from criteria.samples import passing_facts
 from workflow_app import create_app
+from workflow_app.clock import today_in_vietnam
 from workflow_app.demo import seed_demo
 from workflow_app.dossiers import queries
-from workflow_app.clock import today_in_vietnam
-from workflow_app.models import Dossier
 from workflow_app.extensions import db
+from workflow_app.models import Dossier
 
 from .conftest import _missing, base_config, migrate_schema
 from .files import PDF

@@ -153,8 +153,8 @@ def test_parallel_guesses_check_at_most_five_passwords(threaded_app):
 
     from workflow_app.admin.operations import create_user
     from workflow_app.auth import operations
-    from workflow_app.clock import utcnow
     from workflow_app.auth.operations import authenticate
+    from workflow_app.clock import utcnow
     from workflow_app.errors import RateLimited, Unauthorized
 
     with threaded_app.app_context():

@@ -4,7 +4,16 @@ import pytest
 import criteria
 from criteria import INCOMPLETE, MET, NOT_MET, CommuneStanding
 
-from .criteria_helpers import REGISTRY, YEAR, Attestation, Document, date, docs_except, facts_with, result
+from .criteria_helpers import (
+    REGISTRY,
+    YEAR,
+    Attestation,
+    Document,
+    date,
+    docs_except,
+    facts_with,
+    result,
+)
 
 
 @pytest.mark.parametrize("set_code", ["xa-ntm-19.2", "xa-ntm-nc-19.2", "xa-dien-hinh-antt"])

@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from workflow_app import errors
 from workflow_app.dossiers import evidence as storage
 from workflow_app.dossiers import operations as ops
 from workflow_app.dossiers import queries
-from workflow_app import errors
 from workflow_app.errors import ValidationFailed
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Evidence

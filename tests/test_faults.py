@@ -27,7 +27,13 @@ from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Dossier, Evidence
 from workflow_app.transaction import unit_of_work
 
-from .conftest import TEST_PASSWORD, FreshContextClient, base_config, build_dossier, prepare_database
+from .conftest import (
+    TEST_PASSWORD,
+    FreshContextClient,
+    base_config,
+    build_dossier,
+    prepare_database,
+)
 from .files import PDF
 
 ROOT = Path(__file__).resolve().parent.parent

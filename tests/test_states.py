@@ -6,7 +6,14 @@ import pytest
 import criteria
 import states
 from criteria.samples import passing_facts
-from states import ALL_STATES, GuardContext, TransitionRefused, TriggerNotAvailable, Verdict, machine_for
+from states import (
+    ALL_STATES,
+    GuardContext,
+    TransitionRefused,
+    TriggerNotAvailable,
+    Verdict,
+    machine_for,
+)
 
 # Written out from workflow.md, not derived from states/definitions.py.
 COMMUNE = {

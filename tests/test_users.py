@@ -1,12 +1,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from workflow_app.admin.operations import create_user, update_user
-from workflow_app.errors import ValidationFailed
-from workflow_app.extensions import db
 from states import ALL_STATES
+from workflow_app.admin.operations import create_user, update_user
 from workflow_app.demo import DEMO_DOSSIERS
 from workflow_app.dossiers import queries
+from workflow_app.errors import ValidationFailed
+from workflow_app.extensions import db
 from workflow_app.models import Dossier, User
 
 from .conftest import TEST_PASSWORD

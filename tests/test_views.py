@@ -534,3 +534,8 @@ def test_a_long_dossier_has_a_section_menu_with_progress_and_folds_what_is_met(p
     folded = page(client.get(f"/dossiers/{dossier.id}?hide_met=1"))
     assert 'id="c-TC18"' in folded and 'id="c-TC01"' not in folded
     assert "Hiện cả các tiêu chí đã đạt" in folded
+
+
+def test_dates_are_typed_as_day_month_year_everywhere(people, as_user):
+    html = page(as_user(people["inspector"]).get("/audit/?since=02/03/2025"))
+    assert 'type="date"' not in html and 'placeholder="dd/mm/yyyy"' in html and 'value="02/03/2025"' in html

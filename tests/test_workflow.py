@@ -4,16 +4,23 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from workflow_app import errors
 from workflow_app.audit import trail
+from workflow_app.clock import today_in_vietnam
 from workflow_app.dossiers import operations as ops
 from workflow_app.dossiers import queries
-from workflow_app.clock import today_in_vietnam
-from workflow_app import errors
 from workflow_app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Dossier, Unit, Verdict
 
-from .test_states import ALL_STATES, ALL_TRIGGERS, COMMUNE, COMMUNE_ROLES, DISTRICT, DISTRICT_ROLES
+from .test_states import (
+    ALL_STATES,
+    ALL_TRIGGERS,
+    COMMUNE,
+    COMMUNE_ROLES,
+    DISTRICT,
+    DISTRICT_ROLES,
+)
 
 COMMUNE_CODE, DISTRICT_CODE = "29269", "844"  # Xã Mỹ Cẩm, in Huyện Càng Long
 TABLES = {"commune": (COMMUNE, COMMUNE_ROLES, "xa-ntm-19.2", COMMUNE_CODE),

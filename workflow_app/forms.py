@@ -7,6 +7,11 @@ from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.widgets import TextInput
+
+# Officers type dates as dd/mm/yyyy; ISO dates (from scripts) are read too.
+DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
 class _CatalogueTranslations:
@@ -17,6 +22,18 @@ class _CatalogueTranslations:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return get_translations().ngettext(singular, plural, n)
+
+
+class DayField(DateField):
+    """A date typed as dd/mm/yyyy in a text box: a browser's date picker would follow its own
+    locale (mm/dd/yyyy in an English browser), so the application shows one format everywhere."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", DATE_FORMATS)
+        kwargs.setdefault("render_kw", {"placeholder": "dd/mm/yyyy", "inputmode": "numeric"})
+        super().__init__(label, validators, **kwargs)
 
 
 class Form(FlaskForm):

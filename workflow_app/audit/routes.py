@@ -2,17 +2,23 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from ..exports import csv_download, xlsx_download
 from ..extensions import db
 from ..formatting import format_datetime_vn, role_label, state_label
-from ..forms import Form
+from ..forms import DayField, Form
 from ..models import User
 from ..web import requires
 from . import bp, trail
-from .labels import action_label, actor_names, all_actions, dossier_sets, what_was_decided
+from .labels import (
+    action_label,
+    actor_names,
+    all_actions,
+    dossier_sets,
+    what_was_decided,
+)
 from .queries import AuditFilter, audit_query, unit_names
 
 PER_PAGE = 50
@@ -31,8 +37,8 @@ class AuditFilterForm(Form):
     dossier = IntegerField(_l("Dossier no."), validators=[Optional(), NumberRange(min=1)])
     actor = StringField(_l("User"), validators=[Optional()])
     action = SelectField(_l("Action"), choices=[], validate_choice=False, validators=[Optional()])
-    since = DateField(_l("From"), format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()])
-    until = DateField(_l("To"), format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()])
+    since = DayField(_l("From"), validators=[Optional()])
+    until = DayField(_l("To"), validators=[Optional()])
 
 
 def _filter_form() -> tuple[AuditFilterForm, AuditFilter]:

@@ -3,7 +3,6 @@ the UI and the API); the forms bring CSRF protection and keep what was typed."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -12,10 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..forms import Form
-
-# Officers type dates as dd/mm/yyyy; ISO dates (from scripts or date pickers) are read too.
-DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+from ..forms import DayField, Form
 
 
 class OpenDossierForm(Form):
@@ -32,7 +28,7 @@ class VersionedForm(Form):
 class EvidenceForm(VersionedForm):
     file = FileField(_l("File"))
     document_type = SelectField(_l("Document type"), choices=[], validate_choice=False)
-    issued_on = DateField(_l("Issue date"), format=DATE_FORMATS, validators=[Optional()])
+    issued_on = DayField(_l("Issue date"), validators=[Optional()])
     criterion = HiddenField()
 
 
@@ -44,7 +40,7 @@ class CommentForm(Form):
 class TransitionForm(VersionedForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000)])
     decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=60)])
-    decision_date = DateField(_l("Decision date"), format=DATE_FORMATS, validators=[Optional()])
+    decision_date = DayField(_l("Decision date"), validators=[Optional()])
     authority = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
 
 
