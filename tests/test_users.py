@@ -207,3 +207,15 @@ def test_a_weak_password_is_refused_on_the_form_with_the_values_kept(app, make_u
         "unit": "84", "active": "y"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Mật khẩu quá dễ đoán" in html and 'value="nguyenvanb"' in html
+
+
+def test_every_problem_of_a_new_user_is_said_at_once(app, make_user, login, client):
+    admin = make_user("admin", "84")
+    login(admin)
+    response = client.post("/admin/users/new", data={
+        "username": "A B", "full_name": "Nguyễn Văn B", "password": "12345678", "role": "district_officer",
+        "unit": "29269"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for message in ("Tên đăng nhập gồm 3 đến 64 ký tự", "Mật khẩu quá dễ đoán", "phải gắn với đơn vị cấp"):
+        assert message in html, message

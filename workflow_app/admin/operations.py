@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..audit import trail
 from ..auth.operations import end_every_session
 from ..auth.passwords import check_password
-from ..errors import PermissionDenied, ValidationFailed
+from ..errors import NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..models import Unit, User
 from ..roles import LEVEL_LABELS, Role
@@ -67,22 +67,34 @@ def create_user(
 
     `password_hash` lets a caller that creates many users with one password hash it once.
     """
+    problems: dict[str, str] = {}  # every field's problem at once, not one per try
+
+    def check(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (ValidationFailed, NotFound) as exc:
+            for name, message in (exc.fields or {"unit": exc.message}).items():
+                problems.setdefault(name, message)
+            return None
+
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
-        raise ValidationFailed(
-            _("A username has 3 to 64 characters: lower-case letters, digits, dot, dash or underscore."),
-            field="username",
-        )
-    if db.session.execute(select(User.id).where(User.username == username)).first():
-        raise ValidationFailed(_("The username %(u)s is already taken.", u=username), field="username")
+        problems["username"] = _("A username has 3 to 64 characters: lower-case letters, digits, dot, dash or underscore.")
+    elif db.session.execute(select(User.id).where(User.username == username)).first():
+        problems["username"] = _("The username %(u)s is already taken.", u=username)
     full_name = (full_name or "").strip()
     if not full_name:
-        raise ValidationFailed(_("Enter the full name."), field="full_name")
-    role_enum = _parse_role(role)
-    unit = get_unit(unit_code)
-    _check_actor(actor, unit)
-    _check_role_fits_unit(role_enum, unit)
-    check_password(password, username=username, full_name=full_name, unit_name=unit.name)
+        problems["full_name"] = _("Enter the full name.")
+    role_enum = check(_parse_role, role)
+    unit = check(get_unit, unit_code)
+    if unit is not None:
+        check(_check_actor, actor, unit)
+        if role_enum is not None:
+            check(_check_role_fits_unit, role_enum, unit)
+    check(check_password, password, username=username, full_name=full_name, unit_name=unit.name if unit else "")
+    if problems:
+        only = next(iter(problems.values())) if len(problems) == 1 else None
+        raise ValidationFailed(only or _("Check the fields marked: nothing was saved."), fields=problems)
     user = User(username=username, full_name=full_name[:120], role=role_enum.value, unit=unit, active=active)
     if password_hash:
         user.password_hash = password_hash
