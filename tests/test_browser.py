@@ -171,13 +171,15 @@ def test_the_whole_process(server, browser, shots, tmp_path):
     huyen.submit("button[data-trigger=return_to_commune]")
     assert huyen.state() == "returned"
 
-    # 3. The commune sees the comment beside I.6, attaches the new decision and resubmits.
+    # 3. The commune sees why at the top, the comment beside I.6, attaches the new decision and resubmits.
     xa.go("/")
     assert "Xã Mỹ Cẩm" in xa.text("[data-testid=waiting]")
     xa.go(dossier_path)
-    assert "Quyết định công nhận an toàn về ANTT đã hết hạn" in xa.text('[id="c-I.6"]')
-    xa.page.locator('[id="c-I.6"] .verdicts').scroll_into_view_if_needed()
+    notice = xa.text("[data-testid=return-notice]")
+    assert "Đề nghị xã bổ sung theo ý kiến tại tiêu chí I.6." in notice and "I.6" in xa.text("[data-testid=disputed]")
     xa.shot("05-xa-xem-y-kien-tra-lai")
+    assert "Quyết định công nhận an toàn về ANTT đã hết hạn" in xa.text('[id="c-I.6"]')
+    assert xa.page.locator("[data-testid=disputed-I\\.6]").count() == 1
     card = xa.page.locator('[id="c-I.6"]')
     card.locator("select[name=document_type]").select_option("qd_an_toan_antt")
     card.locator("input[name=issued_on]").fill(f"20/03/{YEAR}")
