@@ -539,3 +539,16 @@ def test_a_long_dossier_has_a_section_menu_with_progress_and_folds_what_is_met(p
 def test_dates_are_typed_as_day_month_year_everywhere(people, as_user):
     html = page(as_user(people["inspector"]).get("/audit/?since=02/03/2025"))
     assert 'type="date"' not in html and 'placeholder="dd/mm/yyyy"' in html and 'value="02/03/2025"' in html
+
+
+def test_a_wrong_document_date_is_marked_at_its_field_and_kept(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    response = as_user(people["commune_officer"]).post(f"/dossiers/{dossier.id}/evidence", data={
+        "version": dossier.version, "criterion": "I.1", "document_type": "nghi_quyet_dang_uy", "issued_on": "15/13/2025",
+        "file": (io.BytesIO(PDF), "nghi-quyet.pdf")}, content_type="multipart/form-data")
+    html = page(response)
+    assert response.status_code == 422
+    form = html[html.index('id="issued-I.1"') - 200:html.index('id="issued-I.1"') + 2000]
+    assert "is-invalid" in form and 'value="15/13/2025"' in form
+    assert "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm" in form and "Hãy chọn lại tệp" in form
+    assert 'action="/dossiers/%d/evidence#c-I.1"' % dossier.id in html  # the page stays at the criterion

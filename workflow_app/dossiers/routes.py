@@ -226,7 +226,9 @@ def upload_evidence(dossier_id: int):
     form = EvidenceForm()
     form.document_type.choices = [(c, c) for c in queries.criteria_set_of(dossier).document_types]
     if not form.validate_on_submit():
-        return _invalid_form(dossier, form, "evidence", _("Check the upload form."))
+        if form.file.data and form.file.data.filename and not form.file.errors:
+            form.file.errors = [_("Choose the file again: a browser does not keep it after a refusal.")]
+        return _invalid_form(dossier, form, f"evidence-{form.criterion.data}", _("Check the upload form."))
     upload = form.file.data
     return _change(
         dossier, f"evidence-{form.criterion.data}",
