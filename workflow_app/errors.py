@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from .i18n import language
+
 
 class OperationError(Exception):
     """Base: a refused operation, with a message for the person who asked."""
@@ -71,8 +73,6 @@ class GuardFailed(Conflict):
         self.blockers = blockers
 
     def to_dict(self) -> dict:
-        from .i18n import language
-
         lang = language()
         return {**super().to_dict(), "blockers": [b.to_dict(lang) for b in self.blockers]}
 

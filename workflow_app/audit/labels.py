@@ -1,15 +1,19 @@
 """How audit entries read to a person: action names and a dossier's history."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+import criteria
 import states
 
 from ..extensions import db
-from ..i18n import language
-from ..models import AuditEntry, User
+from ..formatting import format_date_vn, input_value
+from ..i18n import language, tr
+from ..models import AuditEntry, Dossier, User
 
 ACTION_LABELS = {
     "dossier_opened": _l("Opened the dossier"),
@@ -58,10 +62,6 @@ def history_of(dossier) -> list[dict]:
 
 def dossier_sets(entries) -> dict[int, object]:
     """{dossier id: the criteria set and version it was opened with}, for the entries' dossiers (one query)."""
-    import criteria
-
-    from ..models import Dossier
-
     ids = {e.dossier_id for e in entries if e.dossier_id}
     if not ids:
         return {}
@@ -74,9 +74,6 @@ def dossier_sets(entries) -> dict[int, object]:
 def what_was_decided(entry, cset=None) -> str:
     """An entry's content in a line: a verdict and its criterion, a decision's number, the figures
     changed from → to, the file, the user."""
-    from ..formatting import format_date_vn, input_value
-    from ..i18n import tr
-
     d = entry.details or {}
     if entry.action == "verdict_recorded":
         level = _("district police") if d.get("level") == "district" else _("PV05")
@@ -101,8 +98,6 @@ def what_was_decided(entry, cset=None) -> str:
         return d.get("user", "")
     decision = d.get("decision")
     if decision and decision.get("number"):
-        from datetime import date
-
         when = format_date_vn(date.fromisoformat(decision["date"])) if decision.get("date") else ""
         return _("decision no. %(n)s %(d)s %(a)s", n=decision["number"], d=when, a=decision.get("authority") or "").strip()
     return ""

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import states
 from criteria import CriterionResult
 from criteria.model import Criterion, DocumentType, Group, InputSpec
 from criteria.requirements import Attest, DocumentRule, Requirement
 
+from ..formatting import input_value
+from ..i18n import tr
 from ..models import Attestation, Dossier, Evidence, Verdict
-from .operations import criteria_set_of
+from .queries import criteria_set_of
 
 
 @dataclass
@@ -84,9 +87,6 @@ class ReturnNotice:
 
     def describe(self, change: dict, cset) -> str:
         """One change, as a reviewer reads it: "Số vụ …: 40 → 38", "đính kèm: ke-hoach.pdf"."""
-        from ..formatting import input_value
-        from ..i18n import tr
-
         entry, details = change["entry"], change["entry"].details or {}
         if entry.action == "data_updated":
             parts = []
@@ -103,8 +103,6 @@ class ReturnNotice:
 def return_notice(dossier: Dossier, history: list[dict]) -> ReturnNotice | None:
     """The notice to show while the latest move of the dossier is a return, or the resubmission
     that answered it; None otherwise."""
-    import states
-
     returns = {t.trigger for t in dossier.workflow.transitions if t.kind == states.RETURN}
     moves = [item for item in history if item["entry"].from_state is not None]
     if not moves:
