@@ -31,8 +31,9 @@ class AuthenticationFailed(Unauthorized):
     """Wrong credentials, or a deactivated account."""
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def secret_digest(secret: str) -> str:
+    """What is stored of a secret handed out (a session key, an API token): its SHA-256."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=4)
@@ -98,7 +99,7 @@ def _forget(attempts: list[AuthFailure]) -> None:
 def start_session(user: User) -> str:
     """A new signed-in session for the user; the key goes into the session cookie."""
     key = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(user=user, key_hash=_digest(key)))
+    db.session.add(LoginSession(user=user, key_hash=secret_digest(key)))
     user.session_key = key
     return key
 
@@ -110,7 +111,7 @@ def user_for_session(value: str) -> User | None:
         return None
     user = db.session.execute(
         select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == int(user_id), LoginSession.key_hash == _digest(key), LoginSession.ended_at.is_(None))
+        .where(User.id == int(user_id), LoginSession.key_hash == secret_digest(key), LoginSession.ended_at.is_(None))
     ).scalar_one_or_none()
     if user is not None:
         user.session_key = key
@@ -121,7 +122,7 @@ def end_session(user: User) -> None:
     """Logging out: this session's cookie, and any copy of it, no longer signs anyone in."""
     if user.session_key:
         db.session.execute(update(LoginSession).where(
-            LoginSession.key_hash == _digest(user.session_key), LoginSession.ended_at.is_(None)).values(ended_at=utcnow()))
+            LoginSession.key_hash == secret_digest(user.session_key), LoginSession.ended_at.is_(None)).values(ended_at=utcnow()))
 
 
 def end_every_session(user: User) -> None:

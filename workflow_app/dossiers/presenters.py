@@ -8,8 +8,7 @@ from criteria import CriterionResult
 from criteria.model import Criterion, DocumentType, Group, InputSpec
 from criteria.requirements import Attest, DocumentRule, Requirement
 
-from ..formatting import input_value
-from ..i18n import tr
+from ..audit.labels import what_was_decided
 from ..models import Attestation, Dossier, Evidence, Verdict
 from .queries import criteria_set_of
 
@@ -86,18 +85,8 @@ class ReturnNotice:
     resubmitted: bool  # the unit has sent it back in since: the reviewer's turn again
 
     def describe(self, change: dict, cset) -> str:
-        """One change, as a reviewer reads it: "Số vụ …: 40 → 38", "đính kèm: ke-hoach.pdf"."""
-        entry, details = change["entry"], change["entry"].details or {}
-        if entry.action == "data_updated":
-            parts = []
-            for name, (old, new) in details.get("changes", {}).items():
-                spec = cset.inputs.get(name)
-                label = tr(spec.label) if spec else name
-                parts.append(f"{label}: {input_value(spec, old) if spec else old} → {input_value(spec, new) if spec else new}")
-            return "; ".join(parts)
-        if entry.action in ("evidence_added", "evidence_removed"):
-            return details.get("filename", "")
-        return details.get("criterion", "")
+        """One change, as a reviewer reads it ("Số vụ …: 40 → 38"), as the audit trail writes it."""
+        return what_was_decided(change["entry"], cset)
 
 
 def return_notice(dossier: Dossier, history: list[dict]) -> ReturnNotice | None:

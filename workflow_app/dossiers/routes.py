@@ -55,16 +55,18 @@ def index():
     form = ListFilterForm(request.args)
     form.criteria_set.choices = _set_choices(blank=True)
     form.state.choices = _state_choices()
-    districts = units_within(current_user.unit, Level.district)
+    scope = units_within(current_user.unit)  # loaded once: the list's bound and its district filter
+    districts = [u for u in scope if u.level == Level.district.value]
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]
     query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id).options(contains_eager(Dossier.unit))
-             .where(Dossier.unit_id.in_(queries.visible_unit_ids(current_user))))
+             .where(Dossier.unit_id.in_([u.id for u in scope])))
     if form.validate():
         if form.q.data:
             query = query.where(Unit.search_name.like(f"%{search_key(form.q.data)}%"))
         district = next((d for d in districts if d.code == form.district.data), None)
         if district is not None:  # the district's own dossiers and its communes'
-            query = query.where(Dossier.unit_id.in_([u.id for u in units_within(district)]))
+            query = query.where(Dossier.unit_id.in_(
+                [u.id for u in scope if district.id in (u.id, u.parent_id)]))
         if form.criteria_set.data:
             query = query.where(Dossier.criteria_set == form.criteria_set.data)
         if form.year.data:
