@@ -13,7 +13,6 @@ from ..extensions import db
 from ..models import ApiToken, User
 
 
-
 def issue_token(username: str, password: str, address: str) -> tuple[str, ApiToken]:
     """A new token for valid credentials (throttled like the login page)."""
     user = authenticate(username, password, address)
