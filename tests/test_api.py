@@ -242,6 +242,23 @@ def test_evidence_errors(people, api, make_dossier, app):
     error(xa("DELETE", f"{path}/12345"), 404, "not_found")
 
 
+def test_an_evidence_files_date_and_type_are_corrected(people, api, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    row = dossier.evidence[0]
+    xa = api(people["commune_officer"])
+    path = f"/dossiers/{dossier.id}/evidence/{row.id}"
+    error(xa("PATCH", path, json={"issued_on": "2024-02-30"}), 422, "validation")
+    error(xa("PATCH", path, json={"document_type": "khong_co"}), 422, "validation")
+    assert error(xa("PATCH", path, json={"colour": "red"}), 422, "validation")["fields"] == {"colour": "Không có trường này."}
+    assert error(xa("PATCH", path, json={"issued_on": 5}), 422, "validation")["fields"] == {
+        "issued_on": "Phải là chuỗi ký tự hoặc null."}
+    error(xa("PATCH", path, json={"issued_on": "2024-02-11", "version": dossier.version + 5}), 409, "conflict")
+    body = xa("PATCH", path, json={"issued_on": "2024-02-11", "version": dossier.version}).json
+    assert (body["id"], body["issued_on"], body["document_type"]) == (row.id, "2024-02-11", row.document_type)
+    assert xa("PATCH", path, json={"issued_on": None}).json["issued_on"] is None
+    error(api(people["district_officer"])("PATCH", path, json={"issued_on": "2024-02-11"}), 403, "forbidden")
+
+
 def test_unknown_route_and_method_answer_json(client):
     error(client.get("/api/v1/khong-co"), 404, "not_found")
     error(client.put("/api/v1/tokens"), 405, "method_not_allowed")
@@ -253,7 +270,7 @@ def test_openapi_document_describes_every_endpoint(client):
     operations = {(path, method) for path, item in document["paths"].items() for method in item}
     assert ("/api/v1/dossiers/{dossier_id}/transitions/{trigger}", "post") in operations
     assert ("/api/v1/audit/verify", "get") in operations
-    assert len(operations) == 18
+    assert len(operations) == 19
     for (path, method) in operations:
         responses = document["paths"][path][method]["responses"]
         assert any(code.startswith("2") for code in responses), (path, method)

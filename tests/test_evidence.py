@@ -3,7 +3,7 @@ import io
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from workflow_app import errors
 from workflow_app.dossiers import evidence as storage
@@ -221,3 +221,67 @@ def test_orphaned_files_are_listed_and_removed_but_not_uploads_under_way(app, of
     assert removed.exit_code == 0 and "2 orphaned file(s) removed" in removed.output
     assert not crashed.exists() and not partial.exists() and under_way.exists()
     assert storage.path_of(kept.stored_name).exists()
+
+
+def test_a_documents_type_and_date_are_corrected_and_the_trail_keeps_both(app, officer, dossier):
+    row = upload(officer, dossier, PDF, document_type="ke_hoach_nam_tinh_hinh", issued_on="2024-02-10")
+    db.session.commit()
+    before = dossier.version
+    ops.update_evidence(officer, dossier, row, document_type="nghi_quyet_dang_uy", issued_on=date(2024, 2, 11),
+                        version=before)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Evidence, row.id)
+    assert (stored.document_type, stored.issued_on, stored.sha256) == ("nghi_quyet_dang_uy", date(2024, 2, 11), row.sha256)
+    assert dossier.version == before + 1
+    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+    assert entry.action == "evidence_changed"
+    assert entry.details["changes"] == {"document_type": ["ke_hoach_nam_tinh_hinh", "nghi_quyet_dang_uy"],
+                                        "issued_on": ["2024-02-10", "2024-02-11"]}
+
+
+def test_a_correction_that_changes_nothing_writes_nothing(app, officer, dossier):
+    row = upload(officer, dossier, PDF, issued_on="2024-02-10")
+    db.session.commit()
+    version, entries = dossier.version, db.session.scalar(select(func.count()).select_from(AuditEntry))
+    ops.update_evidence(officer, dossier, row, document_type=row.document_type, issued_on="2024-02-10")
+    db.session.commit()
+    assert dossier.version == version
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"document_type": "khong_co"}, "document_type"),
+    ({"issued_on": "2024-13-01"}, "issued_on"),
+    ({"issued_on": "2999-01-01"}, "issued_on"),
+])
+def test_a_wrong_correction_names_the_field_and_changes_nothing(app, officer, dossier, changes, field):
+    row = upload(officer, dossier, PDF, issued_on="2024-02-10")
+    db.session.commit()
+    kwargs = {"document_type": row.document_type, "issued_on": row.issued_on, **changes}
+    with pytest.raises(ValidationFailed) as refused:
+        ops.update_evidence(officer, dossier, row, **kwargs)
+    assert field in refused.value.fields
+    db.session.rollback()
+    assert (db.session.get(Evidence, row.id).document_type, db.session.get(Evidence, row.id).issued_on) == (
+        "ke_hoach_nam_tinh_hinh", date(2024, 2, 10))
+
+
+def test_a_submitted_dossiers_documents_cannot_be_corrected(app, officer, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    row = dossier.evidence[0]
+    with pytest.raises(ops.Conflict):
+        ops.update_evidence(officer, dossier, row, issued_on="2024-01-01")
+
+
+def test_a_document_filed_under_the_wrong_type_counts_once_corrected(app, officer, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    for row in list(dossier.evidence):
+        if row.document_type == "nghi_quyet_dang_uy":
+            ops.remove_evidence(officer, dossier, row)
+    row = upload(officer, dossier, PDF, document_type="ke_hoach_ubnd", issued_on=date(2024, 1, 20))
+    db.session.commit()
+    assert queries.evaluate_dossier(dossier).results["I.1"].status == "incomplete"
+    ops.update_evidence(officer, dossier, row, document_type="nghi_quyet_dang_uy", issued_on=date(2024, 1, 20))
+    db.session.commit()
+    assert queries.evaluate_dossier(dossier).results["I.1"].status == "met"

@@ -464,6 +464,9 @@ def test_the_audit_trail_says_what_was_decided(people, make_dossier, as_user):
     commune = people["commune_officer"]
     with unit_of_work():
         ops.update_data(commune, dossier, {"social_order_crimes_prev": 42})
+    document = next(e for e in dossier.evidence if e.document_type == "nghi_quyet_dang_uy")
+    with unit_of_work():
+        ops.update_evidence(commune, dossier, document, document_type="ke_hoach_ubnd", issued_on=None)
     verified = make_dossier("29272", "xa-ntm-19.2", "pv05_verified")
     with unit_of_work():
         ops.fire_transition(people["pv05_officer"], verified, "recognize", decision_number="15/QĐ-CAT",
@@ -472,6 +475,8 @@ def test_the_audit_trail_says_what_was_decided(people, make_dossier, as_user):
     html = page(client.get("/audit/"))
     assert "I.5: không đồng ý (Công an huyện)" in html
     assert "Số vụ phạm tội về trật tự xã hội — năm trước: 40 → 42" in html
+    assert ("Loại văn bản: Nghị quyết của Đảng ủy về công tác bảo đảm ANTT → Kế hoạch/chương trình của UBND về "
+            "công tác bảo đảm ANTT; Ngày ban hành: " in html)
     assert "quyết định số 15/QĐ-CAT ngày" in html and "Công an tỉnh Trà Vinh" in html
     rows = list(csv.reader(io.StringIO(client.get("/audit/export.csv").data.decode("utf-8-sig"))))
     assert rows[0][9] == "Nội dung"
@@ -552,3 +557,37 @@ def test_a_wrong_document_date_is_marked_at_its_field_and_kept(people, make_doss
     assert "is-invalid" in form and 'value="15/13/2025"' in form
     assert "Ngày không hợp lệ: hãy nhập theo dạng ngày/tháng/năm" in form and "Hãy chọn lại tệp" in form
     assert 'action="/dossiers/%d/evidence#c-I.1"' % dossier.id in html  # the page stays at the criterion
+
+
+def test_a_documents_date_is_corrected_in_place_and_a_wrong_one_kept_at_its_field(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    row = next(e for e in dossier.evidence if e.document_type == "nghi_quyet_dang_uy")
+    client = as_user(people["commune_officer"])
+    url = f"/dossiers/{dossier.id}/evidence/{row.id}/edit"
+    refused = client.post(url, data={"version": dossier.version, "criterion": "I.1",
+                                      "document_type": row.document_type, "issued_on": "31/02/2024"})
+    html = page(refused)
+    assert refused.status_code == 422
+    field = html[html.index(f'id="ed-date-I.1-{row.id}"') - 300:html.index(f'id="ed-date-I.1-{row.id}"') + 400]
+    assert "is-invalid" in field and 'value="31/02/2024"' in field
+    assert "Ngày không hợp lệ" in html[html.index(f'id="ed-date-I.1-{row.id}"'):]
+    # Sent by the page itself (in the background), the answer is the page, not a redirect.
+    done = client.post(url, headers={"X-Requested-With": "fetch"}, data={
+        "version": dossier.version, "criterion": "I.1", "document_type": row.document_type, "issued_on": "29/02/2024"})
+    assert done.status_code == 200 and "Đã sửa thông tin văn bản." in page(done)
+    assert "ban hành 29/02/2024" in page(done)
+    # Sent as an ordinary form, it redirects back to the criterion.
+    again = client.post(url, data={"version": dossier.version + 1, "criterion": "I.1",
+                                   "document_type": row.document_type, "issued_on": "01/03/2024"})
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/dossiers/{dossier.id}#c-I.1")
+
+
+def test_a_background_upload_refused_does_not_ask_to_choose_the_file_again(people, make_dossier, as_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    response = as_user(people["commune_officer"]).post(f"/dossiers/{dossier.id}/evidence", headers={"X-Requested-With": "fetch"},
+                                                       data={"version": dossier.version, "criterion": "I.1",
+                                                             "document_type": "nghi_quyet_dang_uy", "issued_on": "15/13/2025",
+                                                             "file": (io.BytesIO(PDF), "nghi-quyet.pdf")},
+                                                       content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Ngày không hợp lệ" in page(response) and "Hãy chọn lại tệp" not in page(response)

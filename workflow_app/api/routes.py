@@ -247,6 +247,18 @@ def get_evidence(dossier_id, evidence_id):
     return storage.download(row)
 
 
+@endpoint("/dossiers/<int:dossier_id>/evidence/<int:evidence_id>", "PATCH",
+          "Correct an evidence file's document type or issue date (null clears the date)",
+          body=BODIES["evidence"], response=ref("Evidence"))
+def patch_evidence(dossier_id, evidence_id, body):
+    dossier = _dossier(dossier_id)
+    row = queries.get_evidence(g.api_user, dossier, evidence_id)
+    with unit_of_work():
+        ops.update_evidence(g.api_user, dossier, row, document_type=body.get("document_type"),
+                            issued_on=body.get("issued_on", row.issued_on), version=body.get("version"))
+    return jsonify(evidence_json(row))
+
+
 @endpoint("/dossiers/<int:dossier_id>/evidence/<int:evidence_id>", "DELETE", "Remove an evidence file",
           success=204, errors=(400, 403, 404, 409, 422))
 def delete_evidence(dossier_id, evidence_id):

@@ -86,6 +86,8 @@ BODIES = {
     "data": obj({"version": VERSION, "values": {"type": "object"}}, required=["values"], additional=False),
     "attestation": obj({"met": BOOL, "note": TEXT, "version": VERSION}, required=["met"], additional=False),
     "verdict": obj({"agree": BOOL, "comment": TEXT, "version": VERSION}, required=["agree"], additional=False),
+    "evidence": obj({"document_type": {"type": "string", "maxLength": 40}, "issued_on": {"type": ["string", "null"], "format": "date"},
+                     "version": VERSION}, required=[], additional=False),
     "transition": obj({"comment": TEXT, "version": VERSION, "decision_number": {"type": "string", "maxLength": 60},
                        "decision_date": DATE, "authority": {"type": "string", "maxLength": 200}},
                       required=[], additional=False),

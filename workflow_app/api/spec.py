@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from flask import g, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from jsonschema import Draft202012Validator
 
 from ..errors import BadRequest, ValidationFailed
@@ -62,6 +63,33 @@ def _field_of(error) -> str:
     return ".".join(map(str, error.absolute_path)) or "body"
 
 
+TYPE_NAMES = {"string": _l("text"), "integer": _l("a whole number"), "number": _l("a number"),
+              "boolean": _l("true or false"), "object": _l("an object"), "array": _l("a list"), "null": "null"}
+
+
+def _message_of(error) -> str:
+    """A JSON-schema error in the reader's language (the validator's own messages are English)."""
+    kind, value = error.validator, error.validator_value
+    if kind == "required":
+        return _("This field is required.")
+    if kind == "additionalProperties":
+        return _("There is no such field.")
+    if kind == "type":
+        names = [str(TYPE_NAMES.get(t, t)) for t in (value if isinstance(value, list) else [value])]
+        return _("Must be %(type)s.", type=_(" or ").join(names))
+    if kind == "format" and value == "date":
+        return _("Must be a date written YYYY-MM-DD.")
+    if kind == "maxLength":
+        return _("At most %(n)d characters.", n=value)
+    if kind == "minimum":
+        return _("At least %(n)s.", n=value)
+    if kind == "maximum":
+        return _("At most %(n)s.", n=value)
+    if kind == "enum":
+        return _("Must be one of: %(values)s.", values=", ".join(map(str, value)))
+    return _("Invalid value.")
+
+
 def check_json(schema: dict, data: Any, components: dict) -> None:
     root = {**schema, "components": {"schemas": components}}  # so that "#/components/schemas/…" resolves
     validator = Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -69,7 +97,7 @@ def check_json(schema: dict, data: Any, components: dict) -> None:
     if errors:
         fields = {}
         for error in errors:
-            fields.setdefault(_field_of(error), error.message)
+            fields.setdefault(_field_of(error), _message_of(error))
         raise ValidationFailed(_("The request does not match the API description: nothing was changed."), fields=fields)
 
 

@@ -22,6 +22,7 @@ ACTION_LABELS = {
     "verdict_recorded": _l("Recorded a verdict"),
     "evidence_added": _l("Attached a file"),
     "evidence_removed": _l("Removed a file"),
+    "evidence_changed": _l("Corrected a file's details"),
     "comment_added": _l("Commented"),
     "user_created": _l("Created a user"),
     "user_updated": _l("Changed a user"),
@@ -71,6 +72,19 @@ def dossier_sets(entries) -> dict[int, object]:
     return {i: registry.get(code, version) for i, code, version in rows}
 
 
+def _document_change(name: str, old, new, cset) -> str:
+    """"Loại văn bản: Kế hoạch → Nghị quyết", "Ngày ban hành: — → 15/03/2025"."""
+    if name == "document_type":
+        def shown(code):
+            known = cset.document_types.get(code) if cset is not None else None
+            return tr(known.label) if known else (code or "—")
+        return _("Document type: %(old)s → %(new)s", old=shown(old), new=shown(new))
+
+    def day(value):
+        return format_date_vn(date.fromisoformat(value)) if value else "—"
+    return _("Issue date: %(old)s → %(new)s", old=day(old), new=day(new))
+
+
 def what_was_decided(entry, cset=None) -> str:
     """An entry's content in a line: a verdict and its criterion, a decision's number, the figures
     changed from → to, the file, the user."""
@@ -92,6 +106,9 @@ def what_was_decided(entry, cset=None) -> str:
         return "; ".join(parts)
     if entry.action in ("evidence_added", "evidence_removed"):
         return d.get("filename", "")
+    if entry.action == "evidence_changed":
+        return f"{d.get('filename', '')}: " + "; ".join(
+            _document_change(name, old, new, cset) for name, (old, new) in (d.get("changes") or {}).items())
     if entry.action == "comment_added":
         return d.get("criterion") or ""
     if entry.action in ("user_created", "user_updated"):

@@ -32,6 +32,15 @@ class EvidenceForm(VersionedForm):
     criterion = HiddenField()
 
 
+class EvidenceEditForm(VersionedForm):
+    """Correct an attached document's type or issue date; `criterion` says under which criterion
+    the form was shown, so that a refusal re-opens that one."""
+
+    document_type = SelectField(_l("Document type"), choices=[], validate_choice=False)
+    issued_on = DayField(_l("Issue date"), validators=[Optional()])
+    criterion = HiddenField()
+
+
 class CommentForm(Form):
     text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=4000)])
     criterion = HiddenField()

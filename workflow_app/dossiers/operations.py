@@ -333,6 +333,31 @@ def _issued_on(raw: Any) -> date | None:
     return issued
 
 
+def update_evidence(actor: User, dossier: Dossier, row: Evidence, *, document_type: Any = None,
+                    issued_on: Any = None, version: Any = None) -> Evidence:
+    """Correct what an attached document is (its type) and when it was issued, without sending the
+    file again; the audit entry keeps the old and new values."""
+    _check_editable(actor, dossier)
+    check_version(dossier, version)
+    if document_type is not None and document_type not in criteria_set_of(dossier).document_types:
+        raise ValidationFailed(_("Choose the type of document."), field="document_type")
+    issued = _issued_on(issued_on)
+    changes: dict[str, list] = {}
+    if document_type is not None and document_type != row.document_type:
+        changes["document_type"] = [row.document_type, document_type]
+        row.document_type = document_type
+    if issued != row.issued_on:
+        changes["issued_on"] = [row.issued_on.isoformat() if row.issued_on else None,
+                                issued.isoformat() if issued else None]
+        row.issued_on = issued
+    if not changes:
+        return row
+    _claim(dossier)
+    trail.append(actor, "evidence_changed", dossier=dossier,
+                 details={"evidence_id": row.id, "filename": row.filename, "changes": changes})
+    return row
+
+
 def remove_evidence(actor: User, dossier: Dossier, row: Evidence, *, version: Any = None) -> None:
     _check_editable(actor, dossier)
     check_version(dossier, version)

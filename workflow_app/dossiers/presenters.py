@@ -70,7 +70,7 @@ def criteria_views(dossier: Dossier, evaluation) -> list[tuple[Group, list[Crite
 
 
 # What the submitting unit changes in a dossier (the entries a reviewer wants to see again).
-CHANGE_ACTIONS = ("data_updated", "attestation_set", "evidence_added", "evidence_removed")
+CHANGE_ACTIONS = ("data_updated", "attestation_set", "evidence_added", "evidence_removed", "evidence_changed")
 
 
 @dataclass

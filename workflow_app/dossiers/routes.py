@@ -22,6 +22,7 @@ from . import evidence as storage
 from . import operations as ops
 from .forms import (
     CommentForm,
+    EvidenceEditForm,
     EvidenceForm,
     ListFilterForm,
     OpenDossierForm,
@@ -147,6 +148,12 @@ def _back(dossier: Dossier, anchor: str = ""):
     return redirect(url_for("dossiers.detail", dossier_id=dossier.id) + (f"#{anchor}" if anchor else ""))
 
 
+def _in_background() -> bool:
+    """The page sent the form itself (app.js) and takes the new page back in place of a redirect,
+    so that what is typed elsewhere on it stays."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
 def _change(dossier: Dossier, form_name: str, change, done, anchor: str = ""):
     """Make one change to the dossier: once committed, say `done` (a text, or a function giving it
     after the change) and go back to the page; if refused, re-show the page with the refusal."""
@@ -154,6 +161,8 @@ def _change(dossier: Dossier, form_name: str, change, done, anchor: str = ""):
     if refused is not None:
         return _refused(dossier, refused, form_name)
     flash(done() if callable(done) else done, "success")
+    if _in_background():
+        return _render_detail(dossier)
     return _back(dossier, anchor)
 
 
@@ -228,7 +237,7 @@ def upload_evidence(dossier_id: int):
     form = EvidenceForm()
     form.document_type.choices = [(c, c) for c in queries.criteria_set_of(dossier).document_types]
     if not form.validate_on_submit():
-        if form.file.data and form.file.data.filename and not form.file.errors:
+        if form.file.data and form.file.data.filename and not form.file.errors and not _in_background():
             form.file.errors = [_("Choose the file again: a browser does not keep it after a refusal.")]
         return _invalid_form(dossier, form, f"evidence-{form.criterion.data}", _("Check the upload form."))
     upload = form.file.data
@@ -267,6 +276,25 @@ def remove_evidence(dossier_id: int, evidence_id: int):
         abort(404)
     return _change(dossier, "evidence", lambda: ops.remove_evidence(current_user, dossier, row, version=form.version.data),
                    _("File removed."), "criteria")
+
+
+@bp.route("/<int:dossier_id>/evidence/<int:evidence_id>/edit", methods=["POST"])
+@login_required
+def edit_evidence(dossier_id: int, evidence_id: int):
+    """Correct a document's type or issue date without sending the file again."""
+    dossier = _dossier(dossier_id)
+    try:
+        row = queries.get_evidence(current_user, dossier, evidence_id)
+    except NotFound:
+        abort(404)
+    form = EvidenceEditForm()
+    form_name = f"evidence-edit-{row.id}-{form.criterion.data}"
+    if not form.validate_on_submit():
+        return _invalid_form(dossier, form, form_name, _("Check the document's details."))
+    return _change(dossier, form_name,
+                   lambda: ops.update_evidence(current_user, dossier, row, document_type=form.document_type.data,
+                                               issued_on=form.issued_on.data, version=form.version.data),
+                   _("Document details corrected."), f"c-{form.criterion.data}" if form.criterion.data else "criteria")
 
 
 @bp.route("/<int:dossier_id>/comments", methods=["POST"])
