@@ -76,6 +76,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("auth.login", "GET"): Case("302 302 302 302 302", 200, request=web("GET", "/login")),
     ("auth.login", "POST"): Case("302 302 302 302 302", 400,
                                  request=web("POST", "/login", data={"username": "x", "password": "sai-mat-khau"})),
+    ("auth.change_password", "GET"): Case("200 200 200 200 200", 302, request=web("GET", "/account/password")),
+    ("auth.change_password", "POST"): Case("400 400 400 400 400", 302, request=web(
+        "POST", "/account/password", data={"current_password": "sai", "new_password": "x", "repeat_password": "y"})),
     ("auth.logout", "POST"): Case("302 302 302 302 302", 302, request=web("POST", "/logout")),
     ("dossiers.index", "GET"): Case("200 200 200 200 200", 302, request=web("GET", "/dossiers/")),
     # --- dossiers, inside and outside the scope

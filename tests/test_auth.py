@@ -1,6 +1,9 @@
 import pytest
+from sqlalchemy import select
 
 from workflow_app import create_app
+from workflow_app.extensions import db
+from workflow_app.models import User
 
 from .conftest import TEST_PASSWORD
 
@@ -210,3 +213,84 @@ def test_a_password_reset_ends_every_session_remember_cookie_and_token(app, make
     returning.set_cookie("remember_token", remembered)
     assert returning.get("/").status_code == 302
     assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def _given_a_password_by(admin, user_kwargs: dict):
+    from workflow_app.admin.operations import create_user
+    from workflow_app.transaction import unit_of_work
+
+    with unit_of_work():
+        return create_user(admin, **user_kwargs)
+
+
+NEW_ACCOUNT = {"username": "canbomoi", "full_name": "Nguyễn Văn Mới", "password": "mat-khau-quan-tri-cap-9",
+               "role": "inspector", "unit_code": "84"}
+
+
+def test_a_password_chosen_by_an_administrator_is_replaced_at_the_first_sign_in(app, make_user):
+    from workflow_app.models import AuditEntry
+
+    admin = make_user("admin", "84")
+    user = _given_a_password_by(admin, NEW_ACCOUNT)
+    assert user.must_change_password
+    browser = app.test_client()
+    signed_in = browser.post("/login", data={"username": "canbomoi", "password": NEW_ACCOUNT["password"]})
+    assert signed_in.status_code == 302
+    for path in ("/", "/audit/", "/dossiers/"):
+        answer = browser.get(path)
+        assert answer.status_code == 302 and answer.headers["Location"].endswith("/account/password"), path
+    assert "Hãy tự đặt mật khẩu của mình trước khi tiếp tục" in browser.get("/account/password").get_data(as_text=True)
+    api = app.test_client().post("/api/v1/tokens", json={"username": "canbomoi", "password": NEW_ACCOUNT["password"]})
+    assert api.status_code == 403 and "tự đặt mật khẩu" in api.json["message"]
+    other = app.test_client()  # signed in elsewhere with the given password
+    other.post("/login", data={"username": "canbomoi", "password": NEW_ACCOUNT["password"]})
+
+    changed = browser.post("/account/password", data={
+        "current_password": NEW_ACCOUNT["password"], "new_password": "den-giao-thong-ngo-9",
+        "repeat_password": "den-giao-thong-ngo-9"})
+    assert changed.status_code == 302
+    assert browser.get("/").status_code == 200  # this session goes on
+    assert other.get("/").status_code == 302  # every other one ended
+    db.session.expire_all()
+    assert not db.session.get(User, user.id).must_change_password
+    assert app.test_client().post("/login", data={"username": "canbomoi", "password": NEW_ACCOUNT["password"]}
+                                  ).status_code == 400
+    assert app.test_client().post("/api/v1/tokens", json={"username": "canbomoi", "password": "den-giao-thong-ngo-9"}
+                                  ).status_code == 201
+    last = db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
+    assert (last.action, last.actor, last.details) == ("password_changed", "canbomoi", {"user": "canbomoi"})
+
+
+def test_an_administrators_reset_asks_for_a_new_choice_but_an_own_account_from_the_command_line_does_not(
+        app, make_user):
+    from workflow_app.admin.operations import update_user
+    from workflow_app.transaction import unit_of_work
+
+    admin = make_user("admin", "84")
+    user = make_user("inspector", "84")  # made as the command line makes accounts
+    assert not user.must_change_password
+    with unit_of_work():
+        update_user(admin, user, password="mot-mat-khau-moi-that-dai")
+    assert user.must_change_password
+
+
+@pytest.mark.parametrize("form, errors", [
+    ({"current_password": "sai-mat-khau", "new_password": "den-giao-thong-ngo-9", "repeat_password": "den-giao-thong-ngo-9"},
+     {"current_password": "Mật khẩu hiện tại không đúng."}),
+    ({"current_password": TEST_PASSWORD, "new_password": "12345678", "repeat_password": "12345679"},
+     {"new_password": "Mật khẩu quá dễ đoán: đó là (hoặc dựa trên) một mật khẩu phổ biến", "repeat_password": "Hai lần nhập mật khẩu mới không giống nhau."}),
+    ({"current_password": TEST_PASSWORD, "new_password": TEST_PASSWORD, "repeat_password": TEST_PASSWORD},
+     {"new_password": "Hãy chọn mật khẩu khác mật khẩu hiện tại."}),
+])
+def test_a_refused_change_says_why_at_each_field_and_changes_nothing(app, make_user, form, errors):
+    user = make_user("inspector", "84")
+    browser = app.test_client()
+    browser.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    answer = browser.post("/account/password", data=form)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    for field, message in errors.items():
+        feedback = html[html.index(f'id="{field}-feedback"'):]
+        assert feedback[:feedback.index("</div>")].count(message) == 1, (field, feedback[:300])
+    assert browser.get("/").status_code == 200
+    assert app.test_client().post("/login", data={"username": user.username, "password": TEST_PASSWORD}).status_code == 302

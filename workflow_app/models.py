@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -94,6 +95,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when an administrator chose the password (a new account, a reset): the user then chooses
+    # their own before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit] = relationship()

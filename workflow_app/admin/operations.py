@@ -95,7 +95,10 @@ def create_user(
     if problems:
         only = next(iter(problems.values())) if len(problems) == 1 else None
         raise ValidationFailed(only or _("Check the fields marked: nothing was saved."), fields=problems)
-    user = User(username=username, full_name=full_name[:120], role=role_enum.value, unit=unit, active=active)
+    # A password an administrator chose is replaced by the user's own at the first sign-in; one set
+    # from the command line (the installer's first account, the demo) is the user's own.
+    user = User(username=username, full_name=full_name[:120], role=role_enum.value, unit=unit, active=active,
+                must_change_password=actor is not None)
     if password_hash:
         user.password_hash = password_hash
     else:
@@ -138,6 +141,7 @@ def update_user(
         user.full_name = full_name.strip()[:120]
     if password:
         user.set_password(password)
+        user.must_change_password = actor is not None and actor.id != user.id  # a reset: the user chooses anew
     if password or (active is False and user.active):
         end_every_session(user)  # the old password's sessions and tokens end with it
     user.role = role_enum.value

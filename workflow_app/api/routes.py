@@ -50,7 +50,7 @@ def iso(value):
 
 
 @endpoint("/tokens", "POST", "Get a token for a username and password", auth=False, body=BODIES["token"],
-          success=201, response=ref("Token"), errors=(400, 401, 422, 429), tag="auth")
+          success=201, response=ref("Token"), errors=(400, 401, 403, 422, 429), tag="auth")
 def create_token(body):
     with unit_of_work():
         token, row = token_ops.issue_token(body.get("username", ""), body.get("password", ""), request.remote_addr or "")

@@ -5,10 +5,12 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth.operations import authenticate, secret_digest
 from ..clock import utcnow
+from ..errors import PermissionDenied
 from ..extensions import db
 from ..models import ApiToken, User
 
@@ -16,6 +18,9 @@ from ..models import ApiToken, User
 def issue_token(username: str, password: str, address: str) -> tuple[str, ApiToken]:
     """A new token for valid credentials (throttled like the login page)."""
     user = authenticate(username, password, address)
+    if user.must_change_password:
+        raise PermissionDenied(_("Sign in on the web page and choose your own password first: the one you were "
+                                 "given was chosen by an administrator."))
     token = secrets.token_urlsafe(32)
     hours = current_app.config.get("API_TOKEN_HOURS", 12)
     row = ApiToken(user=user, token_hash=secret_digest(token), expires_at=utcnow() + timedelta(hours=hours))

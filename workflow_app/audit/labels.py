@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "comment_added": _l("Commented"),
     "user_created": _l("Created a user"),
     "user_updated": _l("Changed a user"),
+    "password_changed": _l("Changed their own password"),
 }
 
 
@@ -111,7 +112,7 @@ def what_was_decided(entry, cset=None) -> str:
             _document_change(name, old, new, cset) for name, (old, new) in (d.get("changes") or {}).items())
     if entry.action == "comment_added":
         return d.get("criterion") or ""
-    if entry.action in ("user_created", "user_updated"):
+    if entry.action in ("user_created", "user_updated", "password_changed"):
         return d.get("user", "")
     decision = d.get("decision")
     if decision and decision.get("number"):

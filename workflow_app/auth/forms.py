@@ -10,3 +10,10 @@ class LoginForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     remember = BooleanField(_l("Keep me signed in on this computer"))
     submit = SubmitField(_l("Sign in"))
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
+    repeat_password = PasswordField(_l("New password, again"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Change password"))

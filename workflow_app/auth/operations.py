@@ -13,10 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash
 
+from ..audit import trail
 from ..clock import utcnow
-from ..errors import RateLimited, Unauthorized
+from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..models import ApiToken, AuthFailure, LoginSession, User, hash_password
+from .passwords import check_password
 
 FAILURE_WINDOW = timedelta(minutes=15)
 # After this many failures within the window, each further attempt must wait after the previous
@@ -132,3 +134,36 @@ def end_every_session(user: User) -> None:
         LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)).values(ended_at=now))
     db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                        .values(revoked_at=now))
+
+
+# --- a user's own password --------------------------------------------------------------------
+
+
+def change_password(user: User, current: str, new: str, repeated: str, address: str = "") -> None:
+    """The user replaces their password: the current one is checked as at sign-in (and counts as an
+    attempt), the new one must pass the password rules and differ from it. Every other session and
+    API token of the user ends; this one goes on with a new key (the caller signs in again with it)."""
+    try:
+        authenticate(user.username, current, address)
+    except RateLimited as exc:
+        exc.fields = {"current_password": exc.message}
+        raise
+    except AuthenticationFailed:
+        raise ValidationFailed(_("The current password is not right."), field="current_password") from None
+    problems: dict[str, str] = {}
+    try:
+        check_password(new, username=user.username, full_name=user.full_name, unit_name=user.unit.name)
+    except ValidationFailed as exc:
+        problems["new_password"] = exc.message
+    if new and new == current:
+        problems["new_password"] = _("Choose a password different from the current one.")
+    if new != repeated:
+        problems["repeat_password"] = _("The two new passwords are not the same.")
+    if problems:
+        only = next(iter(problems.values())) if len(problems) == 1 else None
+        raise ValidationFailed(only or _("Check the fields marked: nothing was saved."), fields=problems)
+    user.set_password(new)
+    user.must_change_password = False
+    end_every_session(user)
+    start_session(user)
+    trail.append(user, "password_changed", unit_code=user.unit.code, details={"user": user.username})

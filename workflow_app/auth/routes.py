@@ -7,8 +7,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..errors import OperationError, RateLimited
 from ..transaction import unit_of_work
 from . import bp
-from .forms import LoginForm
-from .operations import authenticate, end_session, start_session
+from ..web import submit
+from .forms import ChangePasswordForm, LoginForm
+from .operations import authenticate, change_password as change_own_password, end_session, start_session
+
+# What a user whose password must be changed may still reach.
+OPEN_WHILE_CHANGE_REQUIRED = {"auth.change_password", "auth.logout", "static", "main.set_language"}
 
 
 def safe_next(target: str | None) -> str | None:
@@ -55,3 +59,30 @@ def logout():
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.before_app_request
+def password_change_first():
+    """A user given a password by an administrator chooses their own before anything else (the API
+    refuses their tokens likewise)."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in OPEN_WHILE_CHANGE_REQUIRED and request.blueprint != "api"):
+        flash(_("Choose your own password before you go on: the one you were given was chosen by an administrator."),
+              "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        _done, refused = submit(lambda: change_own_password(
+            current_user, form.current_password.data, form.new_password.data, form.repeat_password.data,
+            request.remote_addr or ""), form=form)
+        if not refused:
+            login_user(current_user._get_current_object())  # this session goes on under its new key
+            flash(_("Your password has been changed. You are signed out everywhere else."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form), (400 if form.errors else 200)
