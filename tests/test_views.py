@@ -389,6 +389,10 @@ def test_a_returned_dossier_says_why_at_the_top(people, make_dossier, as_user):
     assert 'href="#c-I.5"' in notice and "Số vụ năm trước chưa khớp báo cáo" in notice
     assert "Chưa có thay đổi nào kể từ khi bị trả lại." in notice
     assert 'data-testid="disputed-I.5"' in html  # the criterion itself is marked, not a green "Đạt" alone
+    sections = html[html.index('data-testid="sections"'):html.index('id="criteria"')]
+    assert "7/8" in sections  # the disputed I.5 is not counted as done
+    folded = page(as_user(people["commune_officer"]).get(f"/dossiers/{dossier.id}?hide_met=1"))
+    assert 'id="c-I.5"' in folded and 'id="c-I.4"' not in folded
 
 
 def test_an_unchanged_resubmission_asks_for_confirmation(people, make_dossier, as_user):

@@ -29,6 +29,16 @@ class CriterionView:
     def code(self) -> str:
         return self.criterion.code
 
+    @property
+    def disputed(self) -> bool:
+        """A reviewer disagrees: whatever the figures say, the criterion still needs work."""
+        return any(not v.agree for v in self.verdicts.values())
+
+    @property
+    def done(self) -> bool:
+        """Met and not disputed: what the section menu counts and "hide the met ones" folds."""
+        return self.result.status == "met" and not self.disputed
+
 
 def _walk(requirements: list[Requirement]):
     for req in requirements:
