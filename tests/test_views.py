@@ -507,6 +507,10 @@ def test_the_overview_leads_to_each_district_and_totals_the_province(people, mak
     html = page(client.get("/reports/dashboard?year=2024"))
     total = html[html.index('data-testid="province-total"'):]
     assert "Toàn tỉnh" in total and "1/" in total
+    cards = html[html.index('data-testid="dashboard-cards"'):html.index('data-testid="dashboard-table"')]  # the phone's view
+    card = cards[cards.index("Huyện Càng Long"):cards.index("Huyện Cầu Kè")]
+    assert "Xã NTM (19.2): <strong>1/" in card and "Dự thảo: 1" in card and "Đã công nhận: 1" in card
+    assert "Toàn tỉnh" in cards
     link = re.search(r'href="(/dossiers/\?district=844[^"]*)"', html).group(1).replace("&amp;", "&")
     listed = page(client.get(link))
     assert "Xã Mỹ Cẩm" in listed and "Huyện Càng Long" in listed and "Xã Hòa Ân" not in listed
