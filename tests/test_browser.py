@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from criteria.samples import passing_facts
@@ -306,4 +307,27 @@ def test_one_line_menu_on_a_laptop_and_nothing_wider_than_a_phone(server, browse
                 assert page.evaluate("document.querySelector('nav').getBoundingClientRect().height") < 70, path
             else:
                 assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        context.close()
+
+
+def test_on_a_phone_a_returned_dossier_and_the_overview_read_without_sideways_scrolling(server, browser, shots):
+    app, base = server
+    with app.app_context():
+        returned = db.session.scalars(select(Dossier).where(Dossier.state == "returned").order_by(Dossier.id)).first()
+        commune = f"xa{returned.unit.code}"
+    for username, path, name, present in (
+            (commune, f"/dossiers/{returned.id}", "11-dien-thoai-ho-so-bi-tra-lai", "[data-testid=return-notice]"),
+            ("pv05", "/reports/dashboard", "12-dien-thoai-tong-hop", "[data-testid=dashboard-cards]")):
+        context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        page.goto(f"{base}/login")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("#submit")
+        page.goto(base + path)
+        assert page.locator(present).is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(shots / f"{name}.png"))
         context.close()
