@@ -6,10 +6,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import OperationError, RateLimited
 from ..transaction import unit_of_work
-from . import bp
 from ..web import submit
+from . import bp
 from .forms import ChangePasswordForm, LoginForm
-from .operations import authenticate, change_password as change_own_password, end_session, start_session
+from .operations import authenticate, end_session, start_session
+from .operations import change_password as change_own_password
 
 # What a user whose password must be changed may still reach.
 OPEN_WHILE_CHANGE_REQUIRED = {"auth.change_password", "auth.logout", "static", "main.set_language"}
