@@ -109,6 +109,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("dossiers.new", "GET"): Case("200 200 403 403 403", 302, request=web("GET", "/dossiers/new")),
     ("dossiers.new", "POST"): Case("302 400 403 403 403", 302,
                                    request=web("POST", "/dossiers/new", data={"criteria_set": "xa-ntm-19.2", "year": "2025"})),
+    ("documents.dossier_record", "GET"): Case("200 200 200 200 200", 302, "404 404 404 404 404",
+                                              request=web("GET", "/dossiers/{dossier}/records/tu-danh-gia.docx")),
+    ("documents.check", "GET"): Case("200 200 200 200 200", 302, "404 404 404 404 404",
+                                     request=web("GET", "/records/check?k=tu-danh-gia&d={dossier}&s={anchor}&f=0")),
     # --- the province's readers
     ("audit.index", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/")),
     ("audit.export_csv", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/export.csv")),
@@ -188,8 +192,12 @@ class Context:
             with unit_of_work():
                 self.evidence[key] = ops.add_evidence(owner, dossier, io.BytesIO(PDF), "qd.pdf",
                                                       document_type="ke_hoach_nam_tinh_hinh", issued_on="2024-02-10")
-            db.session.execute(Dossier.__table__.update().where(Dossier.id == dossier.id).values(state=state))
-            db.session.commit()
+            if state == "commune_submitted":  # sent through the workflow: its self-assessment record exists
+                with unit_of_work():
+                    ops.fire_transition(owner, dossier, "submit", version=dossier.version)
+            else:
+                db.session.execute(Dossier.__table__.update().where(Dossier.id == dossier.id).values(state=state))
+                db.session.commit()
             self.dossier[key] = dossier
         self.role = None
 
@@ -198,7 +206,10 @@ class Context:
         dossier = self.dossier[key]
         db.session.refresh(dossier)
         user = self.people["commune_officer"] if target == "own" else self.stranger
+        anchor = db.session.scalar(select(func.max(AuditEntry.seq)).where(AuditEntry.dossier_id == dossier.id,
+                                                                          AuditEntry.action == "submit"))
         return {"dossier": dossier.id, "evidence": self.evidence[key].id, "version": dossier.version, "user": user.id,
+                "anchor": anchor or 0,
                 "username": self.people[self.role].username if self.role else "nobody"}
 
 

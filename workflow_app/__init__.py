@@ -65,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
     from .cli import register_cli
+    from .documents import bp as documents_bp
     from .dossiers import bp as dossiers_bp
     from .main import bp as main_bp
     from .reports import bp as reports_bp
@@ -75,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)

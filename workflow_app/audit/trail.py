@@ -151,6 +151,16 @@ def verify(checkpoint: tuple[int, str] | None = None) -> VerifyResult:
     return VerifyResult(True, count, None, "", count, prev_seal)
 
 
+def entry_intact(entry: AuditEntry) -> bool:
+    """Whether one entry still carries the seal its content was given, and the next entry (if any)
+    still follows it: a record anchored there can be trusted as far as that entry goes."""
+    fields = {name: getattr(entry, name) for name in SEALED_FIELDS}
+    if not hmac.compare_digest(compute_seal(_key(), fields), entry.seal):
+        return False
+    following = db.session.scalar(select(AuditEntry.prev_seal).where(AuditEntry.seq == entry.seq + 1))
+    return following is None or following == entry.seal
+
+
 def head() -> tuple[int, str, datetime | None]:
     """(seq, seal, time) of the newest entry, to keep elsewhere as a checkpoint."""
     entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()

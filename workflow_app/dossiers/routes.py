@@ -10,6 +10,7 @@ from states.diagram import mermaid
 
 from ..audit.labels import history_of
 from ..clock import today_in_vietnam
+from ..documents.records import available as available_records
 from ..errors import NotFound, OperationError, ValidationFailed
 from ..extensions import db
 from ..i18n import language, tr
@@ -118,6 +119,7 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
         transitions=queries.transitions_for(current_user, dossier, evaluation),
         history=history,
         notice=return_notice(dossier, history),
+        records=available_records(dossier),
         diagram=mermaid(dossier.workflow.name, dossier.state, language()),
         can_edit=dossier.can_edit(current_user),
         can_review=dossier.can_review(current_user),
