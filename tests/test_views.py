@@ -241,8 +241,12 @@ def test_audit_page_filters_exports_and_verifies(people, make_dossier, as_user):
     assert exported.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:3] == ["Số thứ tự", "Thời gian", "Người thực hiện"] and len(rows) == 2 and rows[1][8] == "Gửi Công an huyện"
-    book = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data))
-    assert book.active.max_row == 1 + db.session.query(AuditEntry).count()
+    sheet = load_workbook(io.BytesIO(client.get("/audit/export.xlsx?action=submit").data)).active
+    assert sheet["A1"].value == "Nhật ký kiểm tra" and sheet["A2"].value == "Điều kiện lọc: Thao tác: Gửi Công an huyện"
+    assert sheet.freeze_panes == "A6" and [c.value for c in sheet[5]][:3] == ["Số thứ tự", "Thời gian", "Người thực hiện"]
+    assert sheet.max_row == 5 + 1 and sheet.cell(6, 9).value == "Gửi Công an huyện"
+    everything = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data)).active
+    assert everything.max_row == 5 + db.session.query(AuditEntry).count()
     assert "Nhật ký toàn vẹn" in page(client.get("/audit/verify"))
 
 
@@ -265,8 +269,17 @@ def test_dashboard(people, make_dossier, as_user):
     html = page(client.get("/reports/dashboard?year=2024"))
     assert "Huyện Càng Long" in html and 'data-testid="chart"' in html
     assert re.search(r"1/13<br>", html)  # one of Càng Long's 13 xã recognized
-    book = load_workbook(io.BytesIO(client.get("/reports/dashboard.xlsx?year=2024").data))
-    assert book.active.max_row == 11  # header, the 9 districts and the whole province
+    sheet = load_workbook(io.BytesIO(client.get("/reports/dashboard.xlsx?year=2024").data)).active
+    assert sheet["A1"].value == "Tổng hợp toàn tỉnh: Tỉnh Trà Vinh" and sheet["A2"].value == "Năm 2024"
+    assert sheet["A1"].font.bold and sheet.freeze_panes == "A5"  # the header row (4) stays in view
+    headers = [c.value for c in sheet[4]]
+    assert headers[0] == "Huyện" and "Xã nông thôn mới — chỉ tiêu 19.2: đã công nhận" in headers  # names, not codes
+    assert not any("xa-ntm" in str(h) for h in headers)
+    assert sheet.max_row == 4 + 9 + 1  # the 9 districts and the whole province
+    total = [c.value for c in sheet[sheet.max_row]]
+    assert total[0] == "Toàn tỉnh" and sheet.cell(sheet.max_row, 1).font.bold
+    column = headers.index("Xã nông thôn mới — chỉ tiêu 19.2: đã công nhận") + 1
+    assert total[column - 1] == 1 and sheet.column_dimensions["A"].width == 26
     assert as_user(people["commune_officer"]).get("/reports/dashboard").status_code == 403
 
 

@@ -1,3 +1,5 @@
+from itertools import chain
+
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -5,7 +7,8 @@ from flask_login import current_user
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from ..exports import csv_download, xlsx_download
+from ..clock import utcnow
+from ..exports import Sheet, csv_download, xlsx_download
 from ..extensions import db
 from ..formatting import format_datetime_vn, role_label, state_label
 from ..forms import DayField, Form
@@ -23,6 +26,7 @@ from .queries import AuditFilter, audit_query, unit_names
 
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
+EXPORT_BATCH = 2_000
 # Every page names actions the way the trail does (the dossier's history, the inboxes).
 bp.add_app_template_global(action_label, "action_label")
 
@@ -62,30 +66,48 @@ def index():
                            units=unit_names(e.unit_code for e in page.items), decided=decided), (400 if form.errors else 200)
 
 
+def _headers() -> list[str]:
+    return [_("Entry no."), _("Time"), _("Who"), _("Full name"), _("Role"), _("Dossier no."), _("Unit code"), _("Unit"),
+            _("Action"), _("What was decided"), _("From state"), _("To state"), _("Comment"), _("Seal (HMAC-SHA256)")]
+
+
 def _rows(f: AuditFilter):
-    entries = db.session.scalars(audit_query(current_user, f).limit(EXPORT_LIMIT)).all()
-    names, units, sets = actor_names(entries), unit_names(e.unit_code for e in entries), dossier_sets(entries)
-    yield [_("Entry no."), _("Time"), _("Who"), _("Full name"), _("Role"), _("Dossier no."), _("Unit code"), _("Unit"),
-           _("Action"), _("What was decided"), _("From state"), _("To state"), _("Comment"), _("Seal (HMAC-SHA256)")]
-    for e in entries:
-        yield [e.seq, format_datetime_vn(e.at), e.actor, names.get(e.actor_id, ""), role_label(e.role), e.dossier_id or "",
-               e.unit_code or "", units.get(e.unit_code, ""), action_label(e.action), what_was_decided(e, sets.get(e.dossier_id)),
-               state_label(e.from_state) if e.from_state else "", state_label(e.to_state) if e.to_state else "",
-               e.comment, e.seal]
+    """The entries as filtered, a batch at a time (names, units and sets looked up per batch)."""
+    query = audit_query(current_user, f).limit(EXPORT_LIMIT).execution_options(yield_per=EXPORT_BATCH)
+    for entries in db.session.scalars(query).partitions():
+        names, units, sets = actor_names(entries), unit_names(e.unit_code for e in entries), dossier_sets(entries)
+        for e in entries:
+            yield [e.seq, format_datetime_vn(e.at), e.actor, names.get(e.actor_id, ""), role_label(e.role),
+                   e.dossier_id or "", e.unit_code or "", units.get(e.unit_code, ""), action_label(e.action),
+                   what_was_decided(e, sets.get(e.dossier_id)),
+                   state_label(e.from_state) if e.from_state else "", state_label(e.to_state) if e.to_state else "",
+                   e.comment, e.seal]
+
+
+def _filters_line(form: AuditFilterForm) -> str:
+    def value(field) -> str:
+        raw = request.args[field.name]
+        return dict(field.choices).get(raw, raw) if isinstance(field, SelectField) else raw
+
+    shown = [f"{field.label.text}: {value(field)}" for field in form if request.args.get(field.name) and not field.errors]
+    return _("Filters: %(filters)s", filters="; ".join(shown)) if shown else _("All entries you may read")
 
 
 @bp.route("/export.csv")
 @readers_only
 def export_csv():
     _form, f = _filter_form()
-    return csv_download(_rows(f), "nhat-ky-kiem-tra.csv")
+    return csv_download(chain([_headers()], _rows(f)), "nhat-ky-kiem-tra.csv")
 
 
 @bp.route("/export.xlsx")
 @readers_only
 def export_xlsx():
-    _form, f = _filter_form()
-    return xlsx_download("Nhat ky", _rows(f), "nhat-ky-kiem-tra.xlsx")
+    form, f = _filter_form()
+    title = [_("Audit trail"), _filters_line(form), _("Exported %(when)s by %(who)s",
+                                                       when=format_datetime_vn(utcnow()), who=current_user.full_name)]
+    return xlsx_download(Sheet(_("Audit trail"), title, _headers(), _rows(f),
+                               widths=[8, 17, 14, 24, 16, 8, 9, 22, 24, 48, 18, 18, 40, 20]), "nhat-ky-kiem-tra.xlsx")
 
 
 @bp.route("/verify")

@@ -26,7 +26,7 @@ from ..dossiers.presenters import CHANGE_ACTIONS, criteria_views
 from ..dossiers.queries import criteria_set_of, evaluate_dossier
 from ..extensions import db
 from ..formatting import input_value, plain_text, role_label
-from ..models import AuditEntry, Dossier, Unit, User
+from ..models import AuditEntry, Dossier, User
 from ..roles import Level
 from .model import Document, Heading, Paragraph, Signer, Table, place_name
 
@@ -52,12 +52,6 @@ KINDS = {k.code: k for k in (
                ("verdict_recorded", "return_to_district", "revoke")),
     RecordKind("cong-nhan", _l("Recognition summary"), ("recognize",), ("revoke",), editable=False),
 )}
-
-
-def province_of(unit: Unit) -> Unit:
-    while unit.parent is not None and unit.level != Level.province.value:
-        unit = unit.parent
-    return unit
 
 
 def _day(entry: AuditEntry) -> date:
@@ -155,7 +149,7 @@ def _moves_table(dossier: Dossier, history: list[AuditEntry]) -> Table:
 def _header(dossier: Dossier, level: str) -> tuple[str, str, str]:
     """(superior body, issuing body, place) for the level that issues the record."""
     unit = dossier.unit
-    province = province_of(unit)
+    province = unit.province
     if level == "commune":
         superior = unit.parent.name if unit.parent else province.name
         return _upper(f"Công an {superior}"), _upper(f"Công an {unit.name}"), place_name(unit.name)
@@ -265,7 +259,7 @@ def _appraisal(dossier: Dossier, anchor: AuditEntry, history: list[AuditEntry]) 
 
 def _verification(dossier: Dossier, anchor: AuditEntry, history: list[AuditEntry]) -> Document:
     superior, issuer, place = _header(dossier, "pv05")
-    province = province_of(dossier.unit)
+    province = dossier.unit.province
     snapshot = (anchor.details or {}).get("snapshot", [])
     met = sum(1 for r in snapshot if r.get("status") == "met")
     status = {r["criterion"]: r["status"] for r in snapshot}

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 import states
 
-from ..exports import xlsx_download
+from ..exports import Sheet, xlsx_download
 from ..formatting import state_label
 from ..i18n import tr
 from ..models import User
@@ -34,11 +34,13 @@ def dashboard_xlsx():
     province, board = _data()
     year = board.year
     header = [_("District"), _("Communes"), _("of which xã")] + [state_label(s) for s in states.ALL_STATES]
-    recognized, share, criterion = _("recognized"), _("share recognized (%)"), _("criterion")
+    widths = [26, 10, 10] + [12] * len(states.ALL_STATES)
     for cset in board.sets:
-        header += [f"{tr(cset.label)}: {recognized}", f"{tr(cset.label)}: {share}"]
-    header += [f"{tr(cset.label)}: {criterion} {code}" for cset, code in board.readiness]
-    rows = [header]
+        header += [_("%(set)s: recognized", set=tr(cset.name)), _("%(set)s: share recognized (%%)", set=tr(cset.name))]
+        widths += [16, 16]
+    header += [_("%(set)s: criterion %(code)s", set=tr(cset.name), code=code) for cset, code in board.readiness]
+    widths += [40] * len(board.readiness)
+    rows = []
     for row in board.rows:
         line = [row.unit.name, row.communes, row.xa] + [row.states.get(s, 0) for s in states.ALL_STATES]
         for cset in board.sets:
@@ -49,5 +51,6 @@ def dashboard_xlsx():
     line = [_("Whole province"), total.communes, total.xa] + [total.states.get(s, 0) for s in states.ALL_STATES]
     for cset in board.sets:
         line += [total.recognized[cset.code], round(total.share(cset.code) * 100, 1)]
-    rows.append(line)
-    return xlsx_download(str(year), rows, f"tong-hop-{province.code}-{year}.xlsx")
+    title = [_("Province overview: %(province)s", province=province.name), _("Year %(year)d", year=year)]
+    return xlsx_download(Sheet(str(year), title, header, rows, widths, total=line),
+                         f"tong-hop-{province.code}-{year}.xlsx")
