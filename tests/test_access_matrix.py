@@ -106,6 +106,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("dossiers.fire", "POST"): Case("403 302 403 403 403", 302, "404 404 404 404 404",
                                     request=web("POST", "/dossiers/{dossier}/transitions/return_to_commune",
                                                 data={"version": "{version}", "comment": "Bổ sung kế hoạch"})),
+    ("dossiers.export_xlsx", "GET"): Case("200 200 200 200 200", 302, request=web("GET", "/dossiers/export.xlsx")),
     ("dossiers.new", "GET"): Case("200 200 403 403 403", 302, request=web("GET", "/dossiers/new")),
     ("dossiers.new", "POST"): Case("302 400 403 403 403", 302,
                                    request=web("POST", "/dossiers/new", data={"criteria_set": "xa-ntm-19.2", "year": "2025"})),
@@ -119,6 +120,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("audit.export_xlsx", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/export.xlsx")),
     ("audit.verify", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/verify")),
     ("reports.dashboard", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/reports/dashboard?year=2024")),
+    ("reports.communes_xlsx", "GET"): Case("403 403 200 200 200", 302,
+                                           request=web("GET", "/reports/communes.xlsx?year=2024")),
     ("reports.dashboard_xlsx", "GET"): Case("403 403 200 200 200", 302,
                                             request=web("GET", "/reports/dashboard.xlsx?year=2024")),
     # --- administration: users inside the admin's province, and outside it

@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Dossier
+from workflow_app.units.operations import units_within
 
 from .conftest import TEST_PASSWORD
 from .files import PDF
@@ -612,3 +613,30 @@ def test_a_background_upload_refused_does_not_ask_to_choose_the_file_again(peopl
                                                        content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Ngày không hợp lệ" in page(response) and "Hãy chọn lại tệp" not in page(response)
+
+
+def test_the_dossier_list_and_the_communes_by_district_go_to_excel(people, make_dossier, as_user):
+    make_dossier(COMMUNE, "xa-ntm-19.2", "recognized", year=2024)
+    make_dossier("29272", "xa-ntm-19.2", "draft", year=2024)  # Xã An Trường A, same district
+    make_dossier("29311", "xa-ntm-nc-19.2", "draft", year=2024)  # Xã Hòa Ân, Huyện Cầu Kè
+    client = as_user(people["pv05_officer"])
+    listed = load_workbook(io.BytesIO(client.get("/dossiers/export.xlsx?district=844&year=2024").data)).active
+    assert listed["A1"].value == "Hồ sơ" and "Huyện: Huyện Càng Long" in listed["A2"].value
+    rows = [[c.value for c in row] for row in listed.iter_rows(min_row=5)]
+    assert sorted(r[1] for r in rows) == ["Xã An Trường A", "Xã Mỹ Cẩm"]
+    recognized = next(r for r in rows if r[1] == "Xã Mỹ Cẩm")
+    assert recognized[2] == "Huyện Càng Long" and recognized[3] == "Xã nông thôn mới — chỉ tiêu 19.2"
+    assert recognized[6] == "Đã công nhận" and "15/QĐ-CAT" in recognized[8]
+    sheet = load_workbook(io.BytesIO(client.get("/reports/communes.xlsx?year=2024").data)).active
+    assert sheet["A1"].value == "Các xã theo huyện: Tỉnh Trà Vinh" and sheet.freeze_panes == "A5"
+    headers = [c.value for c in sheet[4]]
+    assert headers[:3] == ["Huyện", "Xã, phường, thị trấn", "Mã"] and "Xã nông thôn mới — chỉ tiêu 19.2" in headers
+    body = {row[2]: row for row in ([c.value for c in r] for r in sheet.iter_rows(min_row=5, max_row=sheet.max_row - 1))}
+    column = headers.index("Xã nông thôn mới — chỉ tiêu 19.2")
+    assert body["29269"][column] == "Đã công nhận" and body["29272"][column] == "Dự thảo"
+    assert body["29311"][:2] == ["Huyện Cầu Kè", "Xã Hòa Ân"] and body["29311"][column] == "—"
+    from workflow_app.models import Unit
+    province = db.session.scalar(select(Unit).where(Unit.code == "84"))
+    communes = [u for u in units_within(province) if u.level == "commune"]
+    assert len(body) == len(communes)  # every commune of the province is listed
+    assert [c.value for c in sheet[sheet.max_row]][column] == 1

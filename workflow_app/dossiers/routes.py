@@ -12,6 +12,8 @@ from ..audit.labels import history_of
 from ..clock import today_in_vietnam
 from ..documents.records import available as available_records
 from ..errors import NotFound, OperationError, ValidationFailed
+from ..exports import Sheet, xlsx_download
+from ..formatting import format_date_vn, format_datetime_vn
 from ..extensions import db
 from ..i18n import language, tr
 from ..models import Dossier, Unit
@@ -33,6 +35,7 @@ from .forms import (
 from .presenters import criteria_views, return_notice
 
 PER_PAGE = 25
+EXPORT_LIMIT = 100_000
 
 
 def _dossier(dossier_id: int) -> Dossier:
@@ -51,9 +54,8 @@ def _state_choices():
     return [("", "—")] + [(s, label.get(language())) for s, label in states.STATE_LABELS.items()]
 
 
-@bp.route("/")
-@login_required
-def index():
+def _listed():
+    """The list's filter form and its query: the user's scope, narrowed by what the form asks."""
     form = ListFilterForm(request.args)
     form.criteria_set.choices = _set_choices(blank=True)
     form.state.choices = _state_choices()
@@ -75,9 +77,38 @@ def index():
             query = query.where(Dossier.year == form.year.data)
         if form.state.data:
             query = query.where(Dossier.state == form.state.data)
-    page = db.paginate(query.order_by(Dossier.updated_at.desc(), Dossier.id.desc()), per_page=PER_PAGE, error_out=False)
+    return form, query.order_by(Dossier.updated_at.desc(), Dossier.id.desc()), {u.id: u for u in scope}
+
+
+@bp.route("/")
+@login_required
+def index():
+    form, query, _units = _listed()
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("dossiers/index.html", form=form, page=page, args=args)
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export_xlsx():
+    """The list as filtered, for the office's files."""
+    form, query, units = _listed()
+    registry = criteria.default_registry()
+
+    def rows():
+        for d in db.session.scalars(query.limit(EXPORT_LIMIT)):
+            parent = units.get(d.unit.parent_id)
+            yield [d.id, d.unit.name, parent.name if parent else "", tr(registry.get(d.criteria_set, d.criteria_set_version).name),
+                   d.criteria_set_version, d.year, tr(states.STATE_LABELS[d.state]), format_datetime_vn(d.updated_at),
+                   " ".join(filter(None, [d.decision_number, format_date_vn(d.decision_date), d.decision_authority]))]
+
+    shown = [f"{f.label.text}: {dict(f.choices).get(f.data, f.data) if hasattr(f, 'choices') else f.data}"
+             for f in form if f.data and not f.errors]
+    title = [_("Dossiers"), _("Filters: %(filters)s", filters="; ".join(shown)) if shown else current_user.unit.name]
+    headers = [_("No."), _("Unit"), _("District"), _("Criteria set"), _("version"), _("Year"), _("State"),
+               _("Last change"), _("Recognition decision")]
+    return xlsx_download(Sheet(_("Dossiers"), title, headers, rows(), [8, 26, 24, 40, 10, 8, 20, 18, 40]), "ho-so.xlsx")
 
 
 @bp.route("/new", methods=["GET", "POST"])

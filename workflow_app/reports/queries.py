@@ -110,6 +110,30 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     return Dashboard(year, sets, readiness, rows)
 
 
+@dataclass
+class CommuneRow:
+    district: Unit
+    unit: Unit
+    states: dict[str, str]  # set code -> the state of the unit's dossier of the year (its latest)
+
+
+def communes(province: Unit, year: int) -> tuple[list[CriteriaSet], list[CommuneRow]]:
+    """Every commune of the province, district by district, with its dossier's state for each
+    commune-level set in force in the year."""
+    sets = [s for s in criteria.default_registry().latest() if s.applies_to_year(year) and s.level == "commune"]
+    districts = {d.id: d for d in units_within(province, Level.district)}
+    units = units_within(province, Level.commune)
+    latest: dict[tuple[int, str], str] = {}
+    for unit_id, set_code, state in db.session.execute(
+            select(Dossier.unit_id, Dossier.criteria_set, Dossier.state)
+            .where(Dossier.unit_id.in_([u.id for u in units]), Dossier.year == year).order_by(Dossier.id)):
+        latest[(unit_id, set_code)] = state  # ordered by id: the newest dossier wins
+    rows = [CommuneRow(districts[u.parent_id], u, {s.code: latest.get((u.id, s.code), "") for s in sets})
+            for u in units if u.parent_id in districts]
+    rows.sort(key=lambda r: (r.district.code, r.unit.code))
+    return sets, rows
+
+
 def default_year(province: Unit) -> int:
     """The latest year with a dossier in the province, or this year."""
     from ..clock import today_in_vietnam

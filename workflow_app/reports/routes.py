@@ -54,3 +54,23 @@ def dashboard_xlsx():
     title = [_("Province overview: %(province)s", province=province.name), _("Year %(year)d", year=year)]
     return xlsx_download(Sheet(str(year), title, header, rows, widths, total=line),
                          f"tong-hop-{province.code}-{year}.xlsx")
+
+
+@bp.route("/communes.xlsx")
+@requires(User.can_read_province)
+def communes_xlsx():
+    """Each district's communes and where their dossiers of the year stand, set by set."""
+    province, board = _data()
+    sets, rows = queries.communes(province, board.year)
+    headers = [_("District"), _("Commune, ward or town"), _("Code")] + [tr(s.name) for s in sets]
+
+    def lines():
+        for row in rows:
+            yield [row.district.name, row.unit.name, row.unit.code] + [
+                state_label(row.states[s.code]) if row.states[s.code] else "—" for s in sets]
+
+    recognized = [sum(1 for r in rows if r.states[s.code] == "recognized") for s in sets]
+    total = [_("Recognized in the province"), "", ""] + recognized
+    title = [_("Communes by district: %(province)s", province=province.name), _("Year %(year)d", year=board.year)]
+    return xlsx_download(Sheet(str(board.year), title, headers, lines(), [26, 26, 8] + [30] * len(sets), total=total),
+                         f"xa-theo-huyen-{province.code}-{board.year}.xlsx")
