@@ -259,6 +259,35 @@ def test_an_evidence_files_date_and_type_are_corrected(people, api, make_dossier
     error(api(people["district_officer"])("PATCH", path, json={"issued_on": "2024-02-11"}), 403, "forbidden")
 
 
+def test_records_and_the_data_sheet_through_the_api(people, api, make_dossier):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    xa = api(people["commune_officer"])
+    error(xa("GET", f"/dossiers/{dossier.id}/records/tu-danh-gia"), 404, "not_found")  # not sent yet
+    sheet = xa("GET", f"/dossiers/{dossier.id}/sheet")
+    book = load_workbook(io.BytesIO(sheet.data))
+    rows = {book["So lieu"].cell(r, 1).value: r for r in range(6, book["So lieu"].max_row + 1)}
+    book["So lieu"].cell(rows["social_order_crimes"], 5).value = "ba mươi"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    refused = error(xa("PUT", f"/dossiers/{dossier.id}/sheet", data={"file": (io.BytesIO(buffer.getvalue()), "s.xlsx")},
+                       content_type="multipart/form-data"), 422, "validation")
+    assert list(refused["fields"]) == [f"E{rows['social_order_crimes']}"]
+    book["So lieu"].cell(rows["social_order_crimes"], 5).value = 0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    saved = xa("PUT", f"/dossiers/{dossier.id}/sheet", data={"file": (io.BytesIO(buffer.getvalue()), "s.xlsx")},
+               content_type="multipart/form-data")
+    assert saved.status_code == 200 and saved.json["values"]["social_order_crimes"] == 0
+    assert xa("POST", f"/dossiers/{dossier.id}/transitions/submit", json={}).status_code == 200
+    record = xa("GET", f"/dossiers/{dossier.id}/records/tu-danh-gia")
+    assert record.mimetype == "application/pdf"
+    assert "BÁO CÁO" in PdfReader(io.BytesIO(record.data)).pages[0].extract_text()
+    error(xa("GET", f"/dossiers/{dossier.id}/records/tu-danh-gia?format=odt"), 400, "validation")
+
+
 def test_unknown_route_and_method_answer_json(client):
     error(client.get("/api/v1/khong-co"), 404, "not_found")
     error(client.put("/api/v1/tokens"), 405, "method_not_allowed")
@@ -270,7 +299,7 @@ def test_openapi_document_describes_every_endpoint(client):
     operations = {(path, method) for path, item in document["paths"].items() for method in item}
     assert ("/api/v1/dossiers/{dossier_id}/transitions/{trigger}", "post") in operations
     assert ("/api/v1/audit/verify", "get") in operations
-    assert len(operations) == 19
+    assert len(operations) == 22
     for (path, method) in operations:
         responses = document["paths"][path][method]["responses"]
         assert any(code.startswith("2") for code in responses), (path, method)

@@ -1,7 +1,9 @@
 """Endpoints of /api/v1. Each calls the same operations as the web UI, under the same rules."""
 from __future__ import annotations
 
-from flask import g, jsonify, request
+import io
+
+from flask import g, jsonify, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -11,6 +13,8 @@ import criteria
 from ..audit import trail
 from ..audit.labels import history_of
 from ..audit.queries import AuditFilter, audit_query
+from ..documents import routes as documents
+from ..documents import sheet as data_sheet
 from ..dossiers import evidence as storage
 from ..dossiers import operations as ops
 from ..dossiers import queries
@@ -23,7 +27,7 @@ from ..transaction import unit_of_work
 from ..units.operations import units_within
 from . import bp
 from . import tokens as token_ops
-from .schemas import BODIES, COMPONENTS, EVIDENCE_UPLOAD, STATES, TRIGGERS, ref
+from .schemas import BODIES, COMPONENTS, EVIDENCE_UPLOAD, STATES, TRIGGERS, obj, ref
 from .spec import declare, openapi
 
 csrf.exempt(bp)
@@ -267,6 +271,35 @@ def delete_evidence(dossier_id, evidence_id):
     with unit_of_work():
         ops.remove_evidence(g.api_user, dossier, row, version=request.args.get("version"))
     return "", 204
+
+
+@endpoint("/dossiers/<int:dossier_id>/records/<kind>", "GET",
+          "A record the dossier has filed (tu-danh-gia, tham-dinh, xac-minh, cong-nhan), as PDF or .docx",
+          query={"format": {"type": "string", "enum": ["pdf", "docx"]}}, file_response=True, errors=(400, 404, 409))
+def get_record(dossier_id, kind, query):
+    dossier = _dossier(dossier_id)
+    fmt = query.get("format", "pdf")
+    return documents.send(documents.record_of(dossier, kind, fmt).document, fmt, f"ho-so-{dossier.id}-{kind}")
+
+
+@endpoint("/dossiers/<int:dossier_id>/sheet", "GET", "The data sheet as Excel (.xlsx), to fill in offline",
+          file_response=True, errors=(404,))
+def get_sheet(dossier_id):
+    dossier = _dossier(dossier_id)
+    return send_file(io.BytesIO(data_sheet.write(dossier)), mimetype=data_sheet.XLSX, as_attachment=True,
+                     download_name=f"so-lieu-ho-so-{dossier.id}.xlsx")
+
+
+@endpoint("/dossiers/<int:dossier_id>/sheet", "PUT",
+          "Save the figures of a filled-in data sheet: all or none; errors are named by cell (E12)",
+          multipart=obj({"file": {"type": "string", "format": "binary"}}, required=["file"]),
+          response=ref("Dossier"), errors=(400, 403, 404, 409, 413, 422))
+def put_sheet(dossier_id):
+    dossier = _dossier(dossier_id)
+    upload = request.files.get("file")
+    with unit_of_work():
+        data_sheet.import_sheet(g.api_user, dossier, upload.stream if upload else None)
+    return jsonify(dossier_json(dossier))
 
 
 @endpoint("/dossiers/<int:dossier_id>/transitions/<trigger>", "POST",

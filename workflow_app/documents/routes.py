@@ -8,7 +8,7 @@ from ..dossiers import queries
 from ..errors import Conflict, NotFound
 from ..models import Dossier
 from ..web import MAX_ID
-from . import bp, records, render
+from . import bp, records, render, sheet
 from .records import KINDS
 
 CONTENT_TYPES = {"pdf": "application/pdf",
@@ -64,3 +64,12 @@ def check():
     since = records.moves_since(dossier, seq) if result.record else []
     return render_template("documents/check.html", result=result, dossier=dossier, since=since,
                            kind=KINDS.get(kind)), (404 if result.status == "unknown" else 200)
+
+
+@bp.route("/dossiers/<int:dossier_id>/sheet.xlsx")
+@login_required
+def data_sheet(dossier_id: int):
+    """The data sheet to fill in offline (or to read, for those who may not change it)."""
+    dossier = _dossier(dossier_id)
+    return send_file(io.BytesIO(sheet.write(dossier)), mimetype=sheet.XLSX, as_attachment=True,
+                     download_name=f"so-lieu-ho-so-{dossier.id}.xlsx")

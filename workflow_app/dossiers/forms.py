@@ -41,6 +41,10 @@ class EvidenceEditForm(VersionedForm):
     criterion = HiddenField()
 
 
+class SheetUploadForm(Form):
+    file = FileField(_l("Excel file"))
+
+
 class CommentForm(Form):
     text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=4000)])
     criterion = HiddenField()

@@ -142,7 +142,7 @@ def _claim(dossier: Dossier, *, new_state: str | None = None, **changes) -> None
     db.session.refresh(dossier)
 
 
-def _check_editable(actor: User, dossier: Dossier) -> None:
+def check_editable(actor: User, dossier: Dossier) -> None:
     """Data, attestations and evidence: only the submitting role of the dossier's own unit, in draft or returned."""
     _check_scope(actor, dossier)
     if not dossier.is_submitter(actor):
@@ -179,7 +179,7 @@ def _text_field(value: Any, field: str, *, required: bool = False, limit: int = 
 
 def update_data(actor: User, dossier: Dossier, values: Any, *, version: Any = None) -> Dossier:
     """Change values of the data sheet; unknown fields and bad values are refused together."""
-    _check_editable(actor, dossier)
+    check_editable(actor, dossier)
     check_version(dossier, version)
     if not isinstance(values, dict):
         raise ValidationFailed(_("The values must be an object of field names and values."), field="values")
@@ -201,7 +201,7 @@ def update_data(actor: User, dossier: Dossier, values: Any, *, version: Any = No
 
 
 def set_attestation(actor: User, dossier: Dossier, criterion: str, *, met: Any, note: Any = "", version: Any = None) -> Dossier:
-    _check_editable(actor, dossier)
+    check_editable(actor, dossier)
     check_version(dossier, version)
     crit = _criterion(dossier, criterion)
     if not any(r.kind == "attest" for r in crit.requirements):
@@ -272,7 +272,7 @@ def add_evidence(
     version: Any = None,
 ) -> Evidence:
     """Attach an evidence file, its type checked from its content."""
-    _check_editable(actor, dossier)
+    check_editable(actor, dossier)
     check_version(dossier, version)
     cset = criteria_set_of(dossier)
     if document_type not in cset.document_types:
@@ -337,7 +337,7 @@ def update_evidence(actor: User, dossier: Dossier, row: Evidence, *, document_ty
                     issued_on: Any = None, version: Any = None) -> Evidence:
     """Correct what an attached document is (its type) and when it was issued, without sending the
     file again; the audit entry keeps the old and new values."""
-    _check_editable(actor, dossier)
+    check_editable(actor, dossier)
     check_version(dossier, version)
     if document_type is not None and document_type not in criteria_set_of(dossier).document_types:
         raise ValidationFailed(_("Choose the type of document."), field="document_type")
@@ -359,7 +359,7 @@ def update_evidence(actor: User, dossier: Dossier, row: Evidence, *, document_ty
 
 
 def remove_evidence(actor: User, dossier: Dossier, row: Evidence, *, version: Any = None) -> None:
-    _check_editable(actor, dossier)
+    check_editable(actor, dossier)
     check_version(dossier, version)
     row.removed_at = utcnow()
     row.removed_by_id = actor.id

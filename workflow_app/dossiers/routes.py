@@ -10,6 +10,7 @@ from states.diagram import mermaid
 
 from ..audit.labels import history_of
 from ..clock import today_in_vietnam
+from ..documents import sheet as data_sheet
 from ..documents.records import available as available_records
 from ..errors import NotFound, OperationError, ValidationFailed
 from ..exports import Sheet, xlsx_download
@@ -28,6 +29,7 @@ from .forms import (
     EvidenceEditForm,
     EvidenceForm,
     ListFilterForm,
+    SheetUploadForm,
     OpenDossierForm,
     TransitionForm,
     VersionedForm,
@@ -283,6 +285,20 @@ def upload_evidence(dossier_id: int):
         ),
         _("File attached."), f"c-{form.criterion.data}" if form.criterion.data else "criteria",
     )
+
+
+@bp.route("/<int:dossier_id>/sheet.xlsx", methods=["POST"])
+@login_required
+def upload_sheet(dossier_id: int):
+    """The figures of a data sheet filled in offline: all saved, or none, each error at its cell."""
+    dossier = _dossier(dossier_id)
+    form = SheetUploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = form.file.data
+    return _change(dossier, "sheet-upload",
+                   lambda: data_sheet.import_sheet(current_user, dossier, upload.stream if upload else None),
+                   lambda: _("Figures read from the Excel sheet and saved."), "criteria")
 
 
 @bp.route("/<int:dossier_id>/evidence/<int:evidence_id>")
