@@ -127,6 +127,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("audit.export_xlsx", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/export.xlsx")),
     ("audit.verify", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/verify")),
     ("reports.dashboard", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/reports/dashboard?year=2024")),
+    ("documents.batch_record", "GET"): Case("403 403 404 404 404", 302,
+                                            request=web("GET", "/reports/verified.pdf?set=xa-ntm-19.2&year=2024")),
     ("reports.communes_xlsx", "GET"): Case("403 403 200 200 200", 302,
                                            request=web("GET", "/reports/communes.xlsx?year=2024")),
     ("reports.dashboard_xlsx", "GET"): Case("403 403 200 200 200", 302,

@@ -173,3 +173,36 @@ def test_the_records_an_office_edits_come_as_word_files(actors, make_dossier, as
     assert "BIÊN BẢN" in words and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in words and "Xã Mỹ Cẩm" in words
     assert "I.6" in words and "Đồng ý: Đúng thực tế" in words
     assert reader.get(f"/dossiers/{dossier.id}/records/cong-nhan.docx").status_code == 404  # not edited: PDF only
+
+
+def test_the_provinces_verified_units_of_a_year_in_one_letter(actors, make_dossier, as_user, make_user):
+    played = []
+    for code in ("29269", "29272", "29311"):  # Mỹ Cẩm, An Trường A (Càng Long), Hòa Ân (Cầu Kè)
+        dossier = make_dossier(code, "xa-ntm-19.2", "draft")
+        commune = make_user("commune_officer", code) if code != "29269" else actors["commune_officer"]
+        reviewer = actors["district_officer"] if code != "29311" else make_user("district_officer", "845")
+        fire(commune, dossier, "submit")
+        agree_all(reviewer, dossier)
+        fire(reviewer, dossier, "approve")
+        step(actors, dossier, "verify")
+        played.append(dossier)
+    step(actors, played[0], "recognize")
+    make_dossier("29275", "xa-ntm-19.2", "district_reviewed")  # not verified: not listed
+    pv05 = as_user(actors["pv05_officer"])
+    response = pv05.get("/reports/verified.pdf?set=xa-ntm-19.2&year=2024")
+    words = one_line(pdf_text(response))
+    assert "V/v xác nhận kết quả thực hiện Xã nông thôn mới — chỉ tiêu 19.2 năm 2024" in words
+    assert "Kính gửi: Văn phòng Điều phối nông thôn mới tỉnh Trà Vinh." in words
+    assert all(name in words for name in ("Xã Mỹ Cẩm", "Xã An Trường A", "Xã Hòa Ân", "Huyện Cầu Kè"))
+    assert "Xã An Trường " not in words.replace("Xã An Trường A", "") and "Tổng cộng: 3 đơn vị" in words
+    assert "Số 15/QĐ-CAT" in words and words.count("Chưa có") == 2
+    target = check_link(response)
+    assert 'data-status="matches"' in pv05.get(target).get_data(as_text=True)
+    assert as_user(actors["commune_officer"]).get("/reports/verified.pdf?set=xa-ntm-19.2&year=2024").status_code == 403
+    step(actors, played[0], "revoke")
+    overtaken = pv05.get(target).get_data(as_text=True)
+    assert 'data-status="superseded"' in overtaken and "Thu hồi công nhận" in overtaken
+    assert "Tổng cộng: 2 đơn vị" in one_line(pdf_text(pv05.get("/reports/verified.pdf?set=xa-ntm-19.2&year=2024")))
+    word = pv05.get("/reports/verified.docx?set=xa-ntm-19.2&year=2024")
+    assert word.status_code == 200 and "Xã Hòa Ân" in "".join(
+        c.text for t in Docx(io.BytesIO(word.data)).tables for r in t.rows for c in r.cells)

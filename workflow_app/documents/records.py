@@ -19,6 +19,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+import criteria
+
 from ..audit import trail
 from ..audit.labels import action_label
 from ..clock import VIETNAM
@@ -26,8 +28,9 @@ from ..dossiers.presenters import CHANGE_ACTIONS, criteria_views
 from ..dossiers.queries import criteria_set_of, evaluate_dossier
 from ..extensions import db
 from ..formatting import input_value, plain_text, role_label
-from ..models import AuditEntry, Dossier, User
+from ..models import AuditEntry, Dossier, Unit, User
 from ..roles import Level
+from ..units.operations import units_within
 from .model import Document, Heading, Paragraph, Signer, Table, place_name
 
 NTM_OFFICE = "Văn phòng Điều phối nông thôn mới tỉnh {province}"
@@ -314,6 +317,69 @@ def _recognition(dossier: Dossier, anchor: AuditEntry, history: list[AuditEntry]
     )
 
 
+# --- the province's verification results for a year, in one letter ----------------------------
+
+BATCH = RecordKind("xac-minh-tinh", _l("Verification results of the year (all units)"), ("verify",),
+                   ("return_to_district", "revoke"))
+VERIFIED_STATES = ("pv05_verified", "recognized")
+
+
+def build_batch(province: Unit, set_code: str, year: int, seq: int | None = None) -> Record | None:
+    """PV05's letter to the NTM coordination office listing every unit of the province verified
+    for the set and year, as of a verification entry (default: the latest)."""
+    cset = criteria.default_registry().get(set_code)
+    units = {u.id: u for u in units_within(province)}
+    of_the_year = db.session.scalars(select(Dossier).where(
+        Dossier.unit_id.in_(list(units)), Dossier.criteria_set == set_code, Dossier.year == year)
+        .order_by(Dossier.id)).all()
+    dossiers = [d for d in of_the_year if d.state in VERIFIED_STATES]
+    if not dossiers:
+        return None
+    entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.dossier_id.in_([d.id for d in dossiers]), AuditEntry.action == "verify")
+        .order_by(AuditEntry.seq)).all()
+    verified = {e.dossier_id: e for e in entries if seq is None or e.seq <= seq}  # each one's latest
+    included = [d for d in dossiers if d.id in verified]
+    if not included:
+        return None
+    anchor = max((verified[d.id] for d in included), key=lambda e: e.seq)
+    if seq is not None and anchor.seq != seq:
+        return None
+    later = db.session.scalars(select(AuditEntry).where(  # a unit returned or revoked since leaves the list
+        AuditEntry.dossier_id.in_([d.id for d in of_the_year]), AuditEntry.seq > anchor.seq,
+        AuditEntry.action.in_(BATCH.superseded_by))).all()
+    names = _names([anchor])
+    with force_locale("vi"):
+        office = NTM_OFFICE.format(province=place_name(province.name))
+        rows = []
+        for number, d in enumerate(sorted(included, key=lambda d: (units[d.unit_id].parent_id or 0, d.unit.code)), 1):
+            entry = verified[d.id]
+            met = sum(1 for r in (entry.details or {}).get("snapshot", []) if r.get("status") == "met")
+            decision = (f"Số {d.decision_number} ngày {d.decision_date.strftime('%d/%m/%Y')}"
+                        if d.state == "recognized" and d.decision_date else "Chưa có")
+            rows.append([str(number), d.unit.name, d.unit.parent.name if d.unit.parent else "",
+                         f"{met}/{len(cset.criteria)}", _day(entry).strftime("%d/%m/%Y"), str(d.id), decision])
+        document = Document(
+            superior=_upper(f"Công an {province.name}"), issuer="PHÒNG PV05", symbol="PV05",
+            place=place_name(province.name), day=_day(anchor), kind="",
+            summary=f"V/v xác nhận kết quả thực hiện {cset.name.vi} năm {year}",
+            body=[
+                Paragraph(f"Kính gửi: {office}.", bold=True, indent=False),
+                Paragraph(f"Căn cứ {cset.source.get('document', '')};"),
+                Paragraph(f"Phòng PV05 Công an tỉnh xác nhận {len(rows)} đơn vị sau đã được thẩm định, xác minh đạt "
+                          f"{cset.name.vi} năm {year}:"),
+                Table(["STT", "Đơn vị", "Huyện", "Tiêu chí đạt", "Ngày xác minh", "Hồ sơ số", "Quyết định công nhận"],
+                      rows, [6, 20, 20, 11, 13, 9, 21], total=["", f"Tổng cộng: {len(rows)} đơn vị", "", "", "", "", ""]),
+                Paragraph(f"Phòng PV05 Công an tỉnh trân trọng đề nghị {office} tổng hợp, trình cấp có thẩm quyền "
+                          "xem xét, công nhận theo quy định."),
+            ],
+            signers=[_signer("TRƯỞNG PHÒNG", anchor, names, "Xác minh lần cuối ngày")],
+            recipients=["Như trên;", "Công an các huyện, thị xã, thành phố;", "Lưu: VT, PV05."],
+        )
+    document.seal = anchor.seal
+    return Record(BATCH, None, anchor, document, list(later))
+
+
 BUILDERS = {"tu-danh-gia": _self_assessment, "tham-dinh": _appraisal, "xac-minh": _verification,
             "cong-nhan": _recognition}
 
@@ -330,9 +396,15 @@ class CheckResult:
 
 def check(kind_code: str, dossier: Dossier, seq: int, fingerprint: str) -> CheckResult:
     """Does a printed record (its kind, anchor entry and fingerprint) still match the trail?"""
-    if kind_code not in KINDS:
-        return CheckResult("unknown", None, [])
-    record = build(kind_code, dossier, seq)
+    return compare(build(kind_code, dossier, seq) if kind_code in KINDS else None, fingerprint)
+
+
+def check_batch(province: Unit, set_code: str, year: int, seq: int, fingerprint: str) -> CheckResult:
+    known = set_code in {s.code for s in criteria.default_registry().latest()}
+    return compare(build_batch(province, set_code, year, seq) if known else None, fingerprint)
+
+
+def compare(record: Record | None, fingerprint: str) -> CheckResult:
     if record is None:
         return CheckResult("unknown", None, [])
     if not trail.entry_intact(record.anchor):

@@ -1,13 +1,15 @@
 import io
 
+import criteria
+
 from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..dossiers import queries
 from ..errors import Conflict, NotFound
-from ..models import Dossier
-from ..web import MAX_ID
+from ..models import Dossier, User
+from ..web import MAX_ID, requires
 from . import bp, records, render, sheet
 from .records import KINDS
 
@@ -53,17 +55,45 @@ def _number(raw: str | None) -> int:
     return int(raw)
 
 
+def batch_of(province, set_code: str, year: int) -> records.Record:
+    record = records.build_batch(province, set_code, year) if set_code in _set_codes() else None
+    if record is None:
+        raise NotFound(_("No unit of the province has been verified for this set and year yet."))
+    record.document.check_url = url_for("documents.check", k=records.BATCH.code, set=set_code, y=year,
+                                        s=record.anchor.seq, f=record.fingerprint(), _external=True)
+    return record
+
+
+def _set_codes() -> set[str]:
+    return {s.code for s in criteria.default_registry().latest()}
+
+
+@bp.route("/reports/verified.<any(pdf, docx):fmt>")
+@requires(User.can_read_province)
+def batch_record(fmt: str):
+    """PV05's letter to the NTM coordination office: every unit verified for a set and year."""
+    set_code, year = request.args.get("set", ""), _number(request.args.get("year"))
+    record = batch_of(current_user.unit.province, set_code, year)
+    return send(record.document, fmt, f"xac-nhan-{set_code}-{year}")
+
+
 @bp.route("/records/check")
 @login_required
 def check():
     """What a printed record's QR code opens: does the paper still match the trail?"""
-    dossier = _dossier(_number(request.args.get("d")))
-    seq = _number(request.args.get("s"))
-    kind = request.args.get("k", "")
-    result = records.check(kind, dossier, seq, request.args.get("f", ""))
-    since = records.moves_since(dossier, seq) if result.record else []
+    seq, kind = _number(request.args.get("s")), request.args.get("k", "")
+    if kind == records.BATCH.code:
+        if not current_user.can_read_province():
+            abort(404)
+        result = records.check_batch(current_user.unit.province, request.args.get("set", ""),
+                                     _number(request.args.get("y")), seq, request.args.get("f", ""))
+        dossier, since = None, result.later
+    else:
+        dossier = _dossier(_number(request.args.get("d")))
+        result = records.check(kind, dossier, seq, request.args.get("f", ""))
+        since = records.moves_since(dossier, seq) if result.record else []
     return render_template("documents/check.html", result=result, dossier=dossier, since=since,
-                           kind=KINDS.get(kind)), (404 if result.status == "unknown" else 200)
+                           kind=result.record.kind if result.record else None), (404 if result.status == "unknown" else 200)
 
 
 @bp.route("/dossiers/<int:dossier_id>/sheet.xlsx")
