@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo-antt-2026
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test security mutants translations messages screenshots clean lock
+.PHONY: install run test security mutants translations messages screenshots document-pictures clean lock
 
 install: $(STAMP) translations
 
@@ -52,6 +52,10 @@ clean:
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F workflow_app/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k _ln:1,2 -o workflow_app/translations/messages.pot .
 	$(BIN)/pybabel update -i workflow_app/translations/messages.pot -d workflow_app/translations --no-fuzzy-matching --ignore-obsolete
+
+# A picture of the first page of each record, for the docs (needs pdftoppm: apt-get install poppler-utils).
+document-pictures: install
+	$(BIN)/python tools/document_pictures.py docs/documents
 
 # Play the whole process in chromium and keep a screenshot of each main page for the docs.
 screenshots: install

@@ -331,3 +331,23 @@ def test_on_a_phone_a_returned_dossier_and_the_overview_read_without_sideways_sc
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(shots / f"{name}.png"))
         context.close()
+
+
+def test_a_printed_dossier_shows_the_content_only(server, browser):
+    app, base = server
+    with app.app_context():
+        dossier = db.session.scalars(select(Dossier).where(Dossier.state == "recognized").order_by(Dossier.id)).first()
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", "pv05")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#submit")
+    page.goto(f"{base}/dossiers/{dossier.id}")
+    page.emulate_media(media="print")
+    for hidden in ("nav.navbar", "#actions", "#records", "#sections", "footer.app-footer"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    assert page.locator("#criteria .criterion").first.is_visible() and page.locator("#history").is_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('#history')).breakBefore") == "page"
+    context.close()
