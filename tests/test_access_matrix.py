@@ -182,6 +182,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("api.post_transition", "POST"): Case("403 200 403 403 403", 401, "404 404 404 404 404",
                                           request=api("POST", "/dossiers/{dossier}/transitions/return_to_commune",
                                                       json={"comment": "Bổ sung kế hoạch"})),
+    ("api.get_verified_letter", "GET"): Case("403 403 404 404 404", 401,
+                                             request=api("GET", "/reports/verified?set=xa-ntm-19.2&year=2024")),
     ("api.list_audit", "GET"): Case("403 403 200 200 200", 401, request=api("GET", "/audit")),
     ("api.verify_audit", "GET"): Case("403 403 200 200 200", 401, request=api("GET", "/audit/verify")),
 }

@@ -299,7 +299,7 @@ def test_openapi_document_describes_every_endpoint(client):
     operations = {(path, method) for path, item in document["paths"].items() for method in item}
     assert ("/api/v1/dossiers/{dossier_id}/transitions/{trigger}", "post") in operations
     assert ("/api/v1/audit/verify", "get") in operations
-    assert len(operations) == 22
+    assert len(operations) == 23
     for (path, method) in operations:
         responses = document["paths"][path][method]["responses"]
         assert any(code.startswith("2") for code in responses), (path, method)

@@ -37,7 +37,7 @@ def operations(app):
 
 
 def test_every_operation_is_fuzzed(app):
-    assert len(operations(app)) == 22
+    assert len(operations(app)) == 23
 
 
 @pytest.mark.parametrize("index", range(18))

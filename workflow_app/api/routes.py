@@ -18,7 +18,7 @@ from ..documents import sheet as data_sheet
 from ..dossiers import evidence as storage
 from ..dossiers import operations as ops
 from ..dossiers import queries
-from ..errors import NotFound, PermissionDenied, Unauthorized
+from ..errors import BadRequest, NotFound, PermissionDenied, Unauthorized
 from ..extensions import csrf, db
 from ..formatting import official_text, plain_text
 from ..i18n import language, tr
@@ -314,6 +314,21 @@ def post_transition(dossier_id, trigger, body):
                             decision_number=body.get("decision_number", ""), decision_date=body.get("decision_date"),
                             authority=body.get("authority", ""))
     return jsonify(dossier_json(dossier))
+
+
+@endpoint("/reports/verified", "GET",
+          "PV05's letter for a year: every unit of the province verified for a set (PDF or .docx)",
+          query={"set": {"type": "string", "maxLength": 40}, "year": {"type": "integer", "minimum": 2000, "maximum": 2100},
+                 "format": {"type": "string", "enum": ["pdf", "docx"]}},
+          file_response=True, errors=(400, 403, 404), tag="reports")
+def get_verified_letter(query):
+    if not g.api_user.can_read_province():
+        raise PermissionDenied(_("Only inspectors, PV05 and administrators read the province's reports."))
+    if "year" not in query or "set" not in query:
+        raise BadRequest(_("Give the set and the year."), field="year" if "year" not in query else "set")
+    fmt = query.get("format", "pdf")
+    record = documents.batch_of(g.api_user.unit.province, query["set"], query["year"])
+    return documents.send(record.document, fmt, f"xac-nhan-{query['set']}-{query['year']}")
 
 
 # --- the audit trail -------------------------------------------------------------------------
