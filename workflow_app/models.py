@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -98,6 +99,9 @@ class User(UserMixin, db.Model):
     # Set when an administrator chose the password (a new account, a reset): the user then chooses
     # their own before anything else.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    language: Mapped[str] = mapped_column(String(2), default="vi", server_default="vi")  # of the messages it gets
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     unit: Mapped[Unit] = relationship()
@@ -187,6 +191,9 @@ class Dossier(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the dossier must have moved on from its state (working days; see deadlines.py); stored so
+    # that inboxes and lists sort by it.
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     unit: Mapped[Unit] = relationship()
     created_by: Mapped[User] = relationship()
@@ -379,3 +386,90 @@ class AuthFailure(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(120), index=True)  # "user:NAME" or "ip:ADDRESS"
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class CalendarDay(db.Model):
+    """A province's exception to the national calendar for one day: a day off it grants, or a
+    make-up working day (a Saturday worked for a bridge holiday)."""
+
+    __tablename__ = "calendar_day"
+    __table_args__ = (UniqueConstraint("province_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    day: Mapped[date] = mapped_column(Date)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class StepDeadline(db.Model):
+    """How many working days a dossier may wait in a state, for a province and a criteria set
+    ("*": every set); the code holds the defaults."""
+
+    __tablename__ = "step_deadline"
+    __table_args__ = (UniqueConstraint("province_id", "criteria_set", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    criteria_set: Mapped[str] = mapped_column(String(40), default="*")
+    state: Mapped[str] = mapped_column(String(24))
+    working_days: Mapped[int] = mapped_column(Integer)
+
+
+class Campaign(db.Model):
+    """The province's yearly campaign: when dossiers open, and the last day to submit them."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (UniqueConstraint("province_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    submit_by: Mapped[date | None] = mapped_column(Date)
+
+
+class Notification(db.Model):
+    """A message to one user: shown in the application, and the outbox entry of its e-mail,
+    written in the same transaction as the change it tells of."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_outbox", "email_state", "next_attempt_at"),
+                      Index("ix_notification_unread", "user_id", "read_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # "none" (in the application only), "pending", "sending" (claimed by a worker), "sent", "failed"
+    email_state: Mapped[str] = mapped_column(String(12), default="none")
+    email_to: Mapped[str | None] = mapped_column(String(254))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class AccessEntry(db.Model):
+    """Who opened which dossier or downloaded which file, when: kept beside the audit trail for a
+    configured time (ACCESS_LOG_DAYS), then purged."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    action: Mapped[str] = mapped_column(String(16))  # "view", "download", "record"
+    channel: Mapped[str] = mapped_column(String(8), default="web")  # "web" or "api"

@@ -14,6 +14,7 @@ import states
 
 from ..audit import trail
 from ..clock import today_in_vietnam, utcnow
+from ..deadlines import schedule_for
 from ..errors import (
     Conflict,
     GuardFailed,
@@ -76,6 +77,7 @@ def open_dossier(actor: User, *, criteria_set: str, year: Any, unit_code: str | 
         unit=unit, criteria_set=cset.code, criteria_set_version=cset.version, level=cset.level,
         year=year, state=states.workflow_for(cset.level).initial, version=1, values={}, created_by=actor,
     )
+    dossier.due_on = schedule_for(unit).due(cset.code, year, dossier.state, utcnow())  # the campaign's last day
     db.session.add(dossier)
     db.session.flush()
     trail.append(actor, "dossier_opened", dossier=dossier, to_state=dossier.state,
@@ -132,7 +134,8 @@ def _claim(dossier: Dossier, *, new_state: str | None = None, **changes) -> None
     table = Dossier.__table__
     values = {"version": table.c.version + 1, "updated_at": now, **changes}
     if new_state is not None:
-        values.update(state=new_state, state_changed_at=now)
+        due = schedule_for(dossier.unit).due(dossier.criteria_set, dossier.year, new_state, now)
+        values.update(state=new_state, state_changed_at=now, due_on=due)
     result = db.session.execute(
         update(table).where(table.c.id == dossier.id, table.c.version == seen_version, table.c.state == seen_state)
         .values(**values)

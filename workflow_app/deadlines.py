@@ -1,0 +1,130 @@
+"""The year's calendar: working days (Vietnam's public holidays, Tết included, from the `holidays`
+package, which also knows the make-up Saturdays; plus each province's own days off and make-up
+days), the deadline of each step in working days, and the province's campaign dates.
+
+A dossier's due date is computed when it enters a state and stored (`Dossier.due_on`), so that
+lists sort by it in the database; changing the calendar or a deadline recomputes the open ones.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import holidays
+from sqlalchemy import select, update
+
+from .clock import VIETNAM, today_in_vietnam
+from .extensions import db
+from .models import CalendarDay, Campaign, Dossier, StepDeadline, Unit
+
+# Working days a dossier may wait in a state before it is overdue, unless the province sets
+# otherwise (for every set, "*", or for one set).
+DEFAULT_DEADLINES = {
+    "commune_submitted": 10,  # the district police appraise it
+    "district_reviewed": 15,  # PV05 verifies it
+    "pv05_verified": 20,  # the recognition decision is recorded
+    "returned": 10,  # the unit fixes it and sends it back
+}
+ALL_SETS = "*"
+OPEN_STATES = ("draft", *DEFAULT_DEADLINES)
+
+
+@lru_cache(maxsize=64)
+def _national(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("VN", years=year, language="vi")
+
+
+def national_holiday(day: date) -> str | None:
+    """The public holiday's name on that day ("Tết Nguyên Đán"), if any."""
+    return _national(day.year).get(day)
+
+
+class WorkCalendar:
+    """Working days of one province: Monday to Friday, without the national holidays, with the
+    national make-up Saturdays, then the province's own exceptions on top."""
+
+    def __init__(self, exceptions: dict[date, bool] | None = None):
+        self.exceptions = exceptions or {}
+
+    @classmethod
+    def of(cls, province_id: int | None) -> WorkCalendar:
+        if province_id is None:
+            return cls()
+        rows = db.session.execute(select(CalendarDay.day, CalendarDay.working)
+                                  .where(CalendarDay.province_id == province_id)).all()
+        return cls(dict(rows))
+
+    def is_working(self, day: date) -> bool:
+        if day in self.exceptions:
+            return self.exceptions[day]
+        return _national(day.year).is_working_day(day)
+
+    def add(self, start: date, days: int) -> date:
+        """The `days`-th working day after `start` (a dossier received on Friday with 1 day is due Monday)."""
+        day = start
+        while days > 0:
+            day += timedelta(days=1)
+            if self.is_working(day):
+                days -= 1
+        return day
+
+    def count(self, start: date, end: date) -> int:
+        """Working days after `start`, up to and including `end` (0 when end is not after start)."""
+        return sum(1 for n in range(1, (end - start).days + 1) if self.is_working(start + timedelta(days=n)))
+
+
+class Schedule:
+    """A province's deadlines, calendar and campaigns: what makes a dossier's due date."""
+
+    def __init__(self, province: Unit | None):
+        self.province_id = province.id if province is not None else None
+        self.calendar = WorkCalendar.of(self.province_id)
+        rows = db.session.execute(select(StepDeadline.criteria_set, StepDeadline.state, StepDeadline.working_days)
+                                  .where(StepDeadline.province_id == self.province_id)).all() if province else []
+        self.deadlines = {(set_code, state): days for set_code, state, days in rows}
+        self.campaigns = dict(db.session.execute(select(Campaign.year, Campaign.submit_by)
+                                                 .where(Campaign.province_id == self.province_id)).all()) if province else {}
+
+    def working_days(self, criteria_set: str, state: str) -> int | None:
+        for key in ((criteria_set, state), (ALL_SETS, state)):
+            if key in self.deadlines:
+                return self.deadlines[key]
+        return DEFAULT_DEADLINES.get(state)
+
+    def due(self, criteria_set: str, year: int, state: str, entered: datetime) -> date | None:
+        """When a dossier that entered `state` at `entered` must have moved on."""
+        if state == "draft":
+            return self.campaigns.get(year)  # the campaign's last day to submit, when set
+        days = self.working_days(criteria_set, state)
+        if days is None:
+            return None
+        return self.calendar.add(entered.astimezone(VIETNAM).date(), days)
+
+    def due_of(self, dossier: Dossier, state: str | None = None, entered: datetime | None = None) -> date | None:
+        return self.due(dossier.criteria_set, dossier.year, state or dossier.state, entered or dossier.state_changed_at)
+
+    def overdue_days(self, due: date | None, today: date | None = None) -> int:
+        """Working days past the due date (0: not overdue)."""
+        if due is None:
+            return 0
+        return self.calendar.count(due, today or today_in_vietnam())
+
+    def recompute(self) -> int:
+        """Store again the due date of every open dossier of the province (after a change of the
+        calendar, a deadline or a campaign); return how many changed."""
+        from .units.operations import units_within
+
+        ids = [u.id for u in units_within(db.session.get(Unit, self.province_id))]
+        changed = 0
+        for dossier_id, set_code, year, state, entered, stored in db.session.execute(
+                select(Dossier.id, Dossier.criteria_set, Dossier.year, Dossier.state, Dossier.state_changed_at,
+                       Dossier.due_on).where(Dossier.unit_id.in_(ids), Dossier.state.in_(OPEN_STATES))):
+            due = self.due(set_code, year, state, entered)
+            if due != stored:
+                db.session.execute(update(Dossier).where(Dossier.id == dossier_id).values(due_on=due))
+                changed += 1
+        return changed
+
+
+def schedule_for(unit: Unit) -> Schedule:
+    return Schedule(unit.province)
