@@ -83,6 +83,10 @@ class Workflow:
         level = self.reviewer_level(state)
         return REVIEWER_ROLE[level] if level else None
 
+    def roles(self) -> tuple[str, ...]:
+        """The roles that move dossiers of this workflow, in the order they first act."""
+        return tuple(dict.fromkeys(t.role for t in self.transitions))
+
     @property
     def submitting_role(self) -> str:
         return SUBMITTING_ROLE[self.name]

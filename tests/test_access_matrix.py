@@ -80,6 +80,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("auth.change_password", "POST"): Case("400 400 400 400 400", 302, request=web(
         "POST", "/account/password", data={"current_password": "sai", "new_password": "x", "repeat_password": "y"})),
     ("auth.logout", "POST"): Case("302 302 302 302 302", 302, request=web("POST", "/logout")),
+    ("main.notifications_page", "GET"): Case("200 200 200 200 200", 302, request=web("GET", "/notifications")),
+    ("main.read_all_notifications", "POST"): Case("302 302 302 302 302", 302,
+                                                  request=web("POST", "/notifications/read-all")),
+    ("main.open_notification", "POST"): Case("404 404 404 404 404", 302, request=web("POST", "/notifications/999")),
+    ("auth.account", "GET"): Case("200 200 200 200 200", 302, request=web("GET", "/account")),
+    ("auth.account", "POST"): Case("400 400 400 400 400", 302, request=web("POST", "/account", data={"email": "khong-hop-le"})),
     ("dossiers.index", "GET"): Case("200 200 200 200 200", 302, request=web("GET", "/dossiers/")),
     # --- dossiers, inside and outside the scope
     ("dossiers.detail", "GET"): Case("200 200 200 200 200", 302, "404 404 404 404 404",
@@ -125,6 +131,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("audit.index", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/")),
     ("audit.export_csv", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/export.csv")),
     ("audit.export_xlsx", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/export.xlsx")),
+    ("audit.access_log", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/access")),
+    ("audit.access_log_xlsx", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/access.xlsx")),
     ("audit.verify", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/audit/verify")),
     ("reports.dashboard", "GET"): Case("403 403 200 200 200", 302, request=web("GET", "/reports/dashboard?year=2024")),
     ("documents.batch_record", "GET"): Case("403 403 404 404 404", 302,

@@ -32,7 +32,9 @@ def test_dossier_page_queries_do_not_grow_with_criteria(client, people, make_dos
     client.post("/login", data={"username": people["pv05_officer"].username, "password": TEST_PASSWORD})
     response, queries = count_queries(lambda: client.get(f"/dossiers/{dossier.id}"))
     assert response.status_code == 200
-    assert queries <= 20, queries
+    # The same bound for 8, 34 and district criteria: the dossier, its unit chain, evidence,
+    # attestations, verdicts, history, the province's calendar and deadlines, the access log entry.
+    assert queries <= 26, queries
 
 
 @pytest.mark.parametrize("role, path", [("inspector", "/dossiers/"), ("district_officer", "/")])

@@ -627,7 +627,7 @@ def test_the_dossier_list_and_the_communes_by_district_go_to_excel(people, make_
     assert sorted(r[1] for r in rows) == ["Xã An Trường A", "Xã Mỹ Cẩm"]
     recognized = next(r for r in rows if r[1] == "Xã Mỹ Cẩm")
     assert recognized[2] == "Huyện Càng Long" and recognized[3] == "Xã nông thôn mới — chỉ tiêu 19.2"
-    assert recognized[6] == "Đã công nhận" and "15/QĐ-CAT" in recognized[8]
+    assert recognized[6] == "Đã công nhận" and "15/QĐ-CAT" in recognized[9]
     sheet = load_workbook(io.BytesIO(client.get("/reports/communes.xlsx?year=2024").data)).active
     assert sheet["A1"].value == "Các xã theo huyện: Tỉnh Trà Vinh" and sheet.freeze_panes == "A5"
     headers = [c.value for c in sheet[4]]

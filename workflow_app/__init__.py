@@ -59,7 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     def load_user(value: str):
         return user_for_session(value)
 
-    from . import formatting
+    from . import deadlines, formatting, notifications
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .audit import bp as audit_bp
@@ -71,6 +71,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .reports import bp as reports_bp
 
     formatting.init_app(app)
+    app.add_template_global(deadlines.overdue, "overdue")
+
+    @app.template_global("unread_notifications")
+    def unread_notifications() -> int:
+        from flask_login import current_user
+
+        return notifications.unread_count(current_user) if current_user.is_authenticated else 0
     register_error_handlers(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)

@@ -196,10 +196,61 @@ def evidence_orphans_command(delete, minutes):
     click.echo(f"{len(found)} orphaned file(s){' removed' if delete and found else ''}.", err=True)
 
 
+@click.group("notifications")
+def notifications_group():
+    """E-mail the notifications, and the daily digest of overdue dossiers."""
+
+
+@notifications_group.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep delivering (a worker), every --interval seconds.")
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1))
+@with_appcontext
+def notifications_deliver_command(loop, interval):
+    """Send the pending e-mails (retried with back-off; each sent once, even with several workers)."""
+    from .notifications import deliver
+
+    while True:
+        counts = deliver()
+        if counts["sent"] or counts["retry"] or counts["failed"] or not loop:
+            click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, given up {counts['failed']}")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@notifications_group.command("digest")
+@with_appcontext
+def notifications_digest_command():
+    """Once a day (cron): each person with overdue dossiers waiting for them gets one list."""
+    from .notifications import overdue_digest
+
+    told = overdue_digest()
+    db.session.commit()
+    click.echo(f"{told} digest(s) written")
+
+
+@click.group("access-log")
+def access_log_group():
+    """Who looked at what."""
+
+
+@access_log_group.command("purge")
+@with_appcontext
+def access_log_purge_command():
+    """Remove entries older than ACCESS_LOG_DAYS."""
+    from .access import purge
+
+    removed = purge()
+    db.session.commit()
+    click.echo(f"{removed} entr{'y' if removed == 1 else 'ies'} removed")
+
+
 def register_cli(app: Flask) -> None:
     for command in (
         audit_group,
         evidence_group,
+        notifications_group,
+        access_log_group,
         criteria_group,
         init_db_command,
         load_units_command,

@@ -99,4 +99,15 @@ def load_config(instance_path: Path, env: Mapping[str, str] | None = None) -> di
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": VIETNAM.key,  # pages show Vietnamese time
         "WTF_CSRF_TIME_LIMIT": None,
+        # E-mail: without SMTP_HOST, notifications stay in the application.
+        "SMTP_HOST": env.get("SMTP_HOST", "").strip(),
+        "SMTP_PORT": _whole_number(env, "SMTP_PORT", 25),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "").strip().lower() in ("1", "true", "yes", "on"),
+        "MAIL_FROM": env.get("MAIL_FROM", "").strip() or "antt@localhost",
+        # The address links in e-mails lead to when written outside a request (the daily digest).
+        "BASE_URL": env.get("BASE_URL", "").strip().rstrip("/") or "http://127.0.0.1:5000",
+        # How long "who looked at what" is kept.
+        "ACCESS_LOG_DAYS": _whole_number(env, "ACCESS_LOG_DAYS", 365),
     }

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
+from flask import g, has_app_context
 from sqlalchemy import select, update
 
 from .clock import VIETNAM, today_in_vietnam
@@ -128,3 +129,18 @@ class Schedule:
 
 def schedule_for(unit: Unit) -> Schedule:
     return Schedule(unit.province)
+
+
+def _schedules() -> dict[int, Schedule]:
+    if "schedules" not in g:
+        g.schedules = {}
+    return g.schedules
+
+
+def overdue(dossier: Dossier) -> int:
+    """Working days the dossier is past its due date (0: on time, or no deadline), for the pages."""
+    if dossier.due_on is None or dossier.state not in OPEN_STATES:
+        return 0
+    province = dossier.unit.province
+    schedule = _schedules().setdefault(province.id, Schedule(province)) if has_app_context() else Schedule(province)
+    return schedule.overdue_days(dossier.due_on)

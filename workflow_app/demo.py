@@ -68,7 +68,7 @@ def seed_demo(password: str) -> int:
     for username, full_name, role, unit_code in _demo_accounts():
         if username in existing:
             continue
-        create_user(
+        user = create_user(
             None,
             username=username,
             full_name=full_name,
@@ -77,6 +77,7 @@ def seed_demo(password: str) -> int:
             unit_code=unit_code,
             password_hash=shared_hash,
         )
+        user.email = f"{username}@demo.invalid"  # a domain that never receives mail
         created += 1
     district = get_unit(DEMO_DISTRICT)
     has_dossiers = db.session.execute(

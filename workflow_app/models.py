@@ -473,3 +473,7 @@ class AccessEntry(db.Model):
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
     action: Mapped[str] = mapped_column(String(16))  # "view", "download", "record"
     channel: Mapped[str] = mapped_column(String(8), default="web")  # "web" or "api"
+
+    @property
+    def actor_id(self) -> int | None:  # named as in the audit trail, for the pages that list both
+        return self.user_id

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 import criteria
 
+from .. import access
 from ..audit import trail
 from ..audit.labels import history_of
 from ..audit.queries import AuditFilter, audit_query
@@ -198,7 +199,9 @@ def list_dossiers(query):
 @endpoint("/dossiers/<int:dossier_id>", "GET", "One dossier, with every criterion's result and the possible moves",
           response=ref("Dossier"), errors=(404,))
 def get_dossier(dossier_id):
-    return jsonify(dossier_json(_dossier(dossier_id)))
+    dossier = _dossier(dossier_id)
+    access.record(g.api_user, "view", dossier_id=dossier.id, channel="api")
+    return jsonify(dossier_json(dossier))
 
 
 @endpoint("/dossiers/<int:dossier_id>/data", "PATCH", "Change values of the data sheet", body=BODIES["data"],
@@ -248,6 +251,7 @@ def post_evidence(dossier_id):
           file_response=True, errors=(404,))
 def get_evidence(dossier_id, evidence_id):
     row = queries.get_evidence(g.api_user, _dossier(dossier_id), evidence_id)
+    access.record(g.api_user, "download", dossier_id=row.dossier_id, evidence_id=row.id, channel="api")
     return storage.download(row)
 
 
@@ -279,13 +283,16 @@ def delete_evidence(dossier_id, evidence_id):
 def get_record(dossier_id, kind, query):
     dossier = _dossier(dossier_id)
     fmt = query.get("format", "pdf")
-    return documents.send(documents.record_of(dossier, kind, fmt).document, fmt, f"ho-so-{dossier.id}-{kind}")
+    document = documents.record_of(dossier, kind, fmt).document
+    access.record(g.api_user, "record", dossier_id=dossier.id, channel="api")
+    return documents.send(document, fmt, f"ho-so-{dossier.id}-{kind}")
 
 
 @endpoint("/dossiers/<int:dossier_id>/sheet", "GET", "The data sheet as Excel (.xlsx), to fill in offline",
           file_response=True, errors=(404,))
 def get_sheet(dossier_id):
     dossier = _dossier(dossier_id)
+    access.record(g.api_user, "sheet", dossier_id=dossier.id, channel="api")
     return send_file(io.BytesIO(data_sheet.write(dossier)), mimetype=data_sheet.XLSX, as_attachment=True,
                      download_name=f"so-lieu-ho-so-{dossier.id}.xlsx")
 

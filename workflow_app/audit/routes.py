@@ -1,9 +1,11 @@
+from datetime import timedelta
 from itertools import chain
 
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import func, or_, select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
@@ -12,7 +14,9 @@ from ..exports import Sheet, csv_download, xlsx_download
 from ..extensions import db
 from ..formatting import format_datetime_vn, role_label, state_label
 from ..forms import DayField, Form
-from ..models import User
+from ..clock import start_of_day
+from ..models import AccessEntry, Dossier, User
+from ..units.operations import units_within
 from ..web import requires
 from . import bp, trail
 from .labels import (
@@ -108,6 +112,72 @@ def export_xlsx():
                                                        when=format_datetime_vn(utcnow()), who=current_user.full_name)]
     return xlsx_download(Sheet(_("Audit trail"), title, _headers(), _rows(f),
                                widths=[8, 17, 14, 24, 16, 8, 9, 22, 24, 48, 18, 18, 40, 20]), "nhat-ky-kiem-tra.xlsx")
+
+
+class AccessFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("User"), validators=[Optional()])
+    dossier = IntegerField(_l("Dossier no."), validators=[Optional(), NumberRange(min=1)])
+    action = SelectField(_l("Action"), choices=[], validate_choice=False, validators=[Optional()])
+    since = DayField(_l("From"), validators=[Optional()])
+    until = DayField(_l("To"), validators=[Optional()])
+
+
+ACCESS_ACTIONS = {"view": _l("Opened the dossier"), "download": _l("Downloaded a file"),
+                  "record": _l("Downloaded a record"), "sheet": _l("Downloaded the data sheet")}
+
+
+def _access_query():
+    form = AccessFilterForm(request.args)
+    form.action.choices = [("", "—")] + [(k, str(v)) for k, v in ACCESS_ACTIONS.items()]
+    query = select(AccessEntry).order_by(AccessEntry.id.desc())
+    scope = [u.id for u in units_within(current_user.unit)]
+    query = query.where(or_(AccessEntry.dossier_id.is_(None),
+                            AccessEntry.dossier_id.in_(select(Dossier.id).where(Dossier.unit_id.in_(scope)))))
+    if form.validate():
+        if form.actor.data:
+            needle = f"%{form.actor.data.strip().lower()}%"
+            names = select(User.id).where(or_(func.lower(User.full_name).like(needle), User.username.like(needle)))
+            query = query.where(AccessEntry.user_id.in_(names))
+        if form.dossier.data:
+            query = query.where(AccessEntry.dossier_id == form.dossier.data)
+        if form.action.data:
+            query = query.where(AccessEntry.action == form.action.data)
+        if form.since.data:
+            query = query.where(AccessEntry.at >= start_of_day(form.since.data))
+        if form.until.data:
+            query = query.where(AccessEntry.at < start_of_day(form.until.data + timedelta(days=1)))
+    return form, query
+
+
+@bp.route("/access")
+@readers_only
+def access_log():
+    """Who opened which dossier and downloaded which file, when."""
+    form, query = _access_query()
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("audit/access.html", form=form, page=page, args=args, names=actor_names(page.items),
+                           actions=ACCESS_ACTIONS), (400 if form.errors else 200)
+
+
+@bp.route("/access.xlsx")
+@readers_only
+def access_log_xlsx():
+    form, query = _access_query()
+
+    def rows():
+        for entries in db.session.scalars(query.limit(EXPORT_LIMIT).execution_options(yield_per=EXPORT_BATCH)).partitions():
+            names = actor_names(entries)
+            for e in entries:
+                yield [format_datetime_vn(e.at), e.actor, names.get(e.user_id, ""), role_label(e.role),
+                       str(ACCESS_ACTIONS.get(e.action, e.action)), e.dossier_id or "", e.evidence_id or "", e.channel]
+
+    title = [_("Who looked at what"), _filters_line(form)]
+    headers = [_("Time"), _("Who"), _("Full name"), _("Role"), _("Action"), _("Dossier no."), _("File no."), _("Through")]
+    return xlsx_download(Sheet(_("Access log"), title, headers, rows(), [17, 14, 24, 16, 26, 10, 8, 8]), "truy-cap.xlsx")
 
 
 @bp.route("/verify")

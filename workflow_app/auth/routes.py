@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -8,7 +8,7 @@ from ..errors import OperationError, RateLimited
 from ..transaction import unit_of_work
 from ..web import submit
 from . import bp
-from .forms import ChangePasswordForm, LoginForm
+from .forms import AccountForm, ChangePasswordForm, LoginForm
 from .operations import authenticate, end_session, start_session
 from .operations import change_password as change_own_password
 
@@ -87,3 +87,18 @@ def change_password():
             flash(_("Your password has been changed. You are signed out everywhere else."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Where notifications go: the e-mail address, and whether to use it."""
+    form = AccountForm(obj=current_user) if request.method == "GET" else AccountForm()
+    if form.validate_on_submit():
+        with unit_of_work():
+            current_user.email = (form.email.data or "").strip() or None
+            current_user.email_enabled = form.email_enabled.data
+        flash(_("Saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, mail=bool(current_app.config.get("SMTP_HOST"))), (
+        400 if form.errors else 200)

@@ -6,6 +6,7 @@ from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import access
 from ..dossiers import queries
 from ..errors import Conflict, NotFound
 from ..models import Dossier, User
@@ -46,7 +47,9 @@ def send(document, fmt: str, name: str):
 @login_required
 def dossier_record(dossier_id: int, kind: str, fmt: str):
     dossier = _dossier(dossier_id)
-    return send(record_of(dossier, kind, fmt).document, fmt, f"ho-so-{dossier.id}-{kind}")
+    document = record_of(dossier, kind, fmt).document
+    access.record(current_user, "record", dossier_id=dossier.id)
+    return send(document, fmt, f"ho-so-{dossier.id}-{kind}")
 
 
 def _number(raw: str | None) -> int:
@@ -101,5 +104,6 @@ def check():
 def data_sheet(dossier_id: int):
     """The data sheet to fill in offline (or to read, for those who may not change it)."""
     dossier = _dossier(dossier_id)
+    access.record(current_user, "sheet", dossier_id=dossier.id)
     return send_file(io.BytesIO(sheet.write(dossier)), mimetype=sheet.XLSX, as_attachment=True,
                      download_name=f"so-lieu-ho-so-{dossier.id}.xlsx")

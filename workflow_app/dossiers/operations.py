@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 import criteria
 import states
 
+from .. import notifications
 from ..audit import trail
 from ..clock import today_in_vietnam, utcnow
 from ..deadlines import schedule_for
@@ -425,6 +426,7 @@ def fire_transition(
         if spec.needs("decision") or spec.needs("revocation"):
             details["decision"] = {"number": number, "date": when.isoformat() if when else None, "authority": authority}
         trail.append(actor, trigger, dossier=dossier, from_state=source, to_state=dest, comment=comment, details=details)
+        notifications.after_move(dossier, spec, actor)  # in this transaction: rolled back with it
 
     try:
         states.machine_for(dossier.level).fire(dossier.state, trigger, ctx, on_change=on_change)

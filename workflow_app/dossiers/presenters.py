@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import states
 from criteria import CriterionResult
@@ -9,6 +10,7 @@ from criteria.model import Criterion, DocumentType, Group, InputSpec
 from criteria.requirements import Attest, DocumentRule, Requirement
 
 from ..audit.labels import what_was_decided
+from ..clock import VIETNAM, utcnow
 from ..models import Attestation, Dossier, Evidence, Verdict
 from .queries import criteria_set_of
 
@@ -115,3 +117,29 @@ def return_notice(dossier: Dossier, history: list[dict]) -> ReturnNotice | None:
     changes = [item for item in history if item["entry"].seq > since and item["entry"].action in CHANGE_ACTIONS]
     disputed = [(v.criterion, v.level, v.comment) for v in dossier.verdicts if not v.agree]
     return ReturnNotice(back["entry"], back["who"], disputed, changes, resubmitted)
+
+
+@dataclass
+class Stay:
+    """A time the dossier spent in one state."""
+
+    state: str
+    since: datetime
+    until: datetime | None  # None: still there
+    working_days: int
+    due: date | None = None
+
+
+def time_in_states(dossier: Dossier, history: list[dict], schedule) -> list[Stay]:
+    """Each state the dossier has been in, from its trail: when, for how many working days; the
+    current one with its due date."""
+    moves = [item["entry"] for item in history if item["entry"].to_state]
+    stays = []
+    for entry, following in zip(moves, [*moves[1:], None]):
+        until = following.at if following is not None else None
+        start = entry.at.astimezone(VIETNAM).date()
+        end = (until or utcnow()).astimezone(VIETNAM).date()
+        stays.append(Stay(entry.to_state, entry.at, until, schedule.calendar.count(start, end)))
+    if stays:
+        stays[-1].due = dossier.due_on
+    return stays

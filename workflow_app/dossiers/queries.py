@@ -112,7 +112,9 @@ def inbox_for(user: User) -> dict[str, list[Dossier]]:
         if where is None:
             return []
         query = select(Dossier).options(joinedload(Dossier.unit)).where(where)
-        return list(db.session.scalars(query.order_by(Dossier.state_changed_at, Dossier.id)))
+        # The one due first on top; those with no due date after, the longest waiting first.
+        return list(db.session.scalars(query.order_by(Dossier.due_on.is_(None), Dossier.due_on,
+                                                      Dossier.state_changed_at, Dossier.id)))
 
     return {"waiting": fetch(condition(lambda w: w.waiting_for(user.role))),
             "sent": fetch(condition(lambda w: w.sent_by(user.role)))}

@@ -8,8 +8,10 @@ import criteria
 import states
 from states.diagram import mermaid
 
+from .. import access
 from ..audit.labels import history_of
 from ..clock import today_in_vietnam
+from ..deadlines import schedule_for
 from ..documents import sheet as data_sheet
 from ..documents.records import available as available_records
 from ..errors import NotFound, OperationError, ValidationFailed
@@ -34,7 +36,7 @@ from .forms import (
     TransitionForm,
     VersionedForm,
 )
-from .presenters import criteria_views, return_notice
+from .presenters import criteria_views, return_notice, time_in_states
 
 PER_PAGE = 25
 EXPORT_LIMIT = 100_000
@@ -79,7 +81,11 @@ def _listed():
             query = query.where(Dossier.year == form.year.data)
         if form.state.data:
             query = query.where(Dossier.state == form.state.data)
-    return form, query.order_by(Dossier.updated_at.desc(), Dossier.id.desc()), {u.id: u for u in scope}
+    if form.sort.data == "due" and not form.sort.errors:
+        order = (Dossier.due_on.is_(None), Dossier.due_on, Dossier.id)
+    else:
+        order = (Dossier.updated_at.desc(), Dossier.id.desc())
+    return form, query.order_by(*order), {u.id: u for u in scope}
 
 
 @bp.route("/")
@@ -102,15 +108,17 @@ def export_xlsx():
         for d in db.session.scalars(query.limit(EXPORT_LIMIT)):
             parent = units.get(d.unit.parent_id)
             yield [d.id, d.unit.name, parent.name if parent else "", tr(registry.get(d.criteria_set, d.criteria_set_version).name),
-                   d.criteria_set_version, d.year, tr(states.STATE_LABELS[d.state]), format_datetime_vn(d.updated_at),
+                   d.criteria_set_version, d.year, tr(states.STATE_LABELS[d.state]), format_date_vn(d.due_on),
+                   format_datetime_vn(d.updated_at),
                    " ".join(filter(None, [d.decision_number, format_date_vn(d.decision_date), d.decision_authority]))]
 
     shown = [f"{f.label.text}: {dict(f.choices).get(f.data, f.data) if hasattr(f, 'choices') else f.data}"
              for f in form if f.data and not f.errors]
     title = [_("Dossiers"), _("Filters: %(filters)s", filters="; ".join(shown)) if shown else current_user.unit.name]
-    headers = [_("No."), _("Unit"), _("District"), _("Criteria set"), _("version"), _("Year"), _("State"),
+    headers = [_("No."), _("Unit"), _("District"), _("Criteria set"), _("version"), _("Year"), _("State"), _("Due"),
                _("Last change"), _("Recognition decision")]
-    return xlsx_download(Sheet(_("Dossiers"), title, headers, rows(), [8, 26, 24, 40, 10, 8, 20, 18, 40]), "ho-so.xlsx")
+    return xlsx_download(Sheet(_("Dossiers"), title, headers, rows(), [8, 26, 24, 40, 10, 8, 20, 12, 18, 40]),
+                         "ho-so.xlsx")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -136,7 +144,9 @@ def new():
 @bp.route("/<int:dossier_id>")
 @login_required
 def detail(dossier_id: int):
-    return _render_detail(_dossier(dossier_id))
+    dossier = _dossier(dossier_id)
+    access.record(current_user, "view", dossier_id=dossier.id)
+    return _render_detail(dossier)
 
 
 def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitted=None, blockers=None,
@@ -152,6 +162,7 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
         transitions=queries.transitions_for(current_user, dossier, evaluation),
         history=history,
         notice=return_notice(dossier, history),
+        stays=time_in_states(dossier, history, schedule_for(dossier.unit)),
         records=available_records(dossier),
         diagram=mermaid(dossier.workflow.name, dossier.state, language()),
         can_edit=dossier.can_edit(current_user),
@@ -309,6 +320,7 @@ def download_evidence(dossier_id: int, evidence_id: int):
         row = queries.get_evidence(current_user, dossier, evidence_id)
     except NotFound:
         abort(404)
+    access.record(current_user, "download", dossier_id=dossier.id, evidence_id=row.id)
     return storage.download(row)
 
 

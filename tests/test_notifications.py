@@ -1,0 +1,206 @@
+"""Notifications: who is told of a move, the e-mail outbox against a real SMTP server (aiosmtpd),
+retries when it is down, nothing for a rolled-back change, each mail once with two workers."""
+import socket
+import threading
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select, update
+
+from workflow_app import notifications
+from workflow_app.clock import utcnow
+from workflow_app.dossiers import operations as ops
+from workflow_app.dossiers import queries
+from workflow_app.extensions import db
+from workflow_app.models import Dossier, Notification
+from workflow_app.transaction import unit_of_work
+
+from .conftest import TEST_PASSWORD
+
+COMMUNE = "29269"
+
+
+class Inbox:
+    """What the SMTP server received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox(app):
+    inbox = Inbox()
+    port = closed_port()  # free a moment ago: the server takes it
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    yield inbox
+    controller.stop()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def with_addresses(people):
+    for user in people.values():
+        user.email = f"{user.username}@congan.test"
+    db.session.commit()
+
+
+def submit(people, dossier):
+    with unit_of_work():
+        ops.fire_transition(people["commune_officer"], dossier, "submit", version=dossier.version)
+
+
+def decoded(raw: str) -> str:
+    from email import message_from_string
+    from email.policy import default
+
+    message = message_from_string(raw, policy=default)
+    return f"{message['Subject']}\n{message.get_body().get_content()}"
+
+
+def test_a_dossier_sent_on_reaches_the_districts_mailbox_once_with_its_link(app, people, make_dossier, mailbox):
+    with_addresses(people)
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    submit(people, dossier)
+    rows = db.session.scalars(select(Notification)).all()
+    assert [(r.user_id, r.kind, r.email_state) for r in rows] == [(people["district_officer"].id, "waiting", "pending")]
+    assert notifications.deliver() == {"sent": 1, "retry": 0, "failed": 0}
+    assert notifications.deliver() == {"sent": 0, "retry": 0, "failed": 0}  # nothing twice
+    [(recipients, raw)] = mailbox.messages
+    assert recipients == [people["district_officer"].email]
+    text = decoded(raw)
+    assert "Hồ sơ đang chờ bạn xử lý: Xã Mỹ Cẩm" in text and f"/dossiers/{dossier.id}" in text
+    assert "Hạn xử lý: " in text  # the due date of the step
+
+
+def test_a_mail_server_down_then_up_delivers_once(app, people, make_dossier, mailbox):
+    with_addresses(people)
+    live = app.config["SMTP_PORT"]
+    app.config["SMTP_PORT"] = closed_port()
+    submit(people, make_dossier(COMMUNE, "xa-ntm-19.2", "draft"))
+    assert notifications.deliver() == {"sent": 0, "retry": 1, "failed": 0}
+    row = db.session.scalars(select(Notification)).one()
+    assert (row.email_state, row.attempts) == ("pending", 1) and row.next_attempt_at > utcnow()
+    assert notifications.deliver()["retry"] == 0  # not before its back-off
+    app.config["SMTP_PORT"] = live
+    db.session.execute(update(Notification).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert notifications.deliver()["sent"] == 1 and notifications.deliver()["sent"] == 0
+    assert len(mailbox.messages) == 1
+
+
+def test_a_rolled_back_move_tells_nobody(app, people, make_dossier, mailbox):
+    with_addresses(people)
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    with pytest.raises(RuntimeError), unit_of_work():
+        ops.fire_transition(people["commune_officer"], dossier, "submit", version=dossier.version)
+        raise RuntimeError("the rest of the change failed")
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+    assert notifications.deliver()["sent"] == 0 and mailbox.messages == []
+
+
+def test_returns_and_recognitions_tell_the_unit_and_in_its_language(app, people, make_dossier, mailbox):
+    with_addresses(people)
+    people["commune_officer"].language = "en"
+    people["district_officer"].email_enabled = False
+    db.session.commit()
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    with unit_of_work():
+        ops.fire_transition(people["district_officer"], dossier, "return_to_commune", comment="Bổ sung kế hoạch")
+    returned = db.session.scalars(select(Notification)).one()
+    assert (returned.user_id, returned.kind, returned.subject) == (
+        people["commune_officer"].id, "returned", "Dossier returned: Xã Mỹ Cẩm")
+    recognized = make_dossier("29272", "xa-ntm-19.2", "pv05_verified")
+    with unit_of_work():
+        ops.fire_transition(people["pv05_officer"], recognized, "recognize", decision_number="15/QĐ-CAT",
+                            decision_date=utcnow().date(), authority="Công an tỉnh")
+    told = db.session.scalars(select(Notification).where(Notification.kind == "recognized")).all()
+    assert {r.user_id for r in told} == {people["district_officer"].id}  # Mỹ Cẩm's officer is not An Trường A's
+    assert told[0].email_state == "none"  # e-mail turned off: in the application only
+
+
+def test_the_bell_counts_and_opening_a_notification_marks_it_read(app, people, make_dossier):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    submit(people, dossier)
+    browser = app.test_client()
+    browser.post("/login", data={"username": people["district_officer"].username, "password": TEST_PASSWORD})
+    home = browser.get("/").get_data(as_text=True)
+    assert 'data-testid="unread">1<' in home
+    listing = browser.get("/notifications").get_data(as_text=True)
+    assert "Hồ sơ đang chờ bạn xử lý: Xã Mỹ Cẩm" in listing
+    row = db.session.scalars(select(Notification)).one()
+    opened = browser.post(f"/notifications/{row.id}")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/dossiers/{dossier.id}")
+    assert 'data-testid="unread"' not in browser.get("/").get_data(as_text=True)
+    other = app.test_client()
+    other.post("/login", data={"username": people["commune_officer"].username, "password": TEST_PASSWORD})
+    assert other.post(f"/notifications/{row.id}").status_code == 404  # not theirs
+
+
+def test_the_inbox_puts_the_dossier_due_first_on_top_and_marks_the_overdue(app, people, make_dossier):
+    early, late = make_dossier(COMMUNE, "xa-ntm-19.2", "draft"), make_dossier("29272", "xa-ntm-19.2", "draft")
+    for dossier in (late, early):
+        with unit_of_work():
+            ops.fire_transition(people["commune_officer"] if dossier is early else
+                                _officer_of(people, "29272"), dossier, "submit", version=dossier.version)
+    long_ago = utcnow().date() - timedelta(days=40)
+    db.session.execute(update(Dossier).where(Dossier.id == early.id).values(due_on=long_ago))
+    db.session.commit()
+    browser = app.test_client()
+    browser.post("/login", data={"username": people["district_officer"].username, "password": TEST_PASSWORD})
+    waiting = browser.get("/").get_data(as_text=True).split('data-testid="waiting"')[1].split("</table>")[0]
+    assert waiting.index("Xã Mỹ Cẩm") < waiting.index("Xã An Trường A")
+    assert f'data-testid="overdue-{early.id}"' in waiting and "Quá hạn" in waiting
+    assert f'data-testid="overdue-{late.id}"' not in waiting
+    assert notifications.overdue_digest() == 1  # one list for the district officer
+    digest = db.session.scalars(select(Notification).where(Notification.kind == "digest")).one()
+    assert digest.user_id == people["district_officer"].id and "Xã Mỹ Cẩm" in digest.body
+
+
+def _officer_of(people, code):
+    from workflow_app.admin.operations import create_user
+
+    user = create_user(None, username=f"xa{code}", full_name=f"Công an xã {code}", password=TEST_PASSWORD,
+                       role="commune_officer", unit_code=code)
+    db.session.commit()
+    return user
+
+
+def test_two_workers_send_each_mail_once(app, people, make_dossier, mailbox, backend):
+    if backend != "postgresql":
+        pytest.skip("two workers need two connections to one database: PostgreSQL")
+    with_addresses(people)
+    for code in ("29269", "29272", "29275", "29278"):
+        dossier = make_dossier(code, "xa-ntm-19.2", "commune_submitted")
+        with unit_of_work():
+            ops.fire_transition(people["district_officer"], dossier, "return_to_commune", comment="Bổ sung")
+    for index, user in enumerate([people["commune_officer"]]):
+        user.email = f"worker{index}@congan.test"
+    # every dossier's return tells a commune officer; give each notification an address to send to
+    db.session.execute(update(Notification).values(email_state="pending", email_to="xa@congan.test",
+                                                   next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    pending = db.session.scalar(select(func.count()).select_from(Notification))
+    results = []
+
+    def worker():
+        with app.app_context():
+            results.append(notifications.deliver())
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r["sent"] for r in results) == pending == len(mailbox.messages)

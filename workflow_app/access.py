@@ -1,0 +1,25 @@
+"""Who looked at what: each opening of a dossier and each download of a file or record, kept
+beside the audit trail (append-only; the purge removes what is older than ACCESS_LOG_DAYS)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete
+
+from .clock import utcnow
+from .extensions import db
+from .models import AccessEntry, User
+
+
+def record(user: User, action: str, *, dossier_id: int | None = None, evidence_id: int | None = None,
+           channel: str = "web") -> None:
+    """Write one entry in its own small transaction: reading never waits on, nor rolls back, a change."""
+    db.session.add(AccessEntry(user_id=user.id, actor=user.username, role=user.role, dossier_id=dossier_id,
+                               evidence_id=evidence_id, action=action, channel=channel))
+    db.session.commit()
+
+
+def purge() -> int:
+    cutoff = utcnow() - timedelta(days=current_app.config["ACCESS_LOG_DAYS"])
+    return db.session.execute(delete(AccessEntry).where(AccessEntry.at < cutoff)).rowcount
