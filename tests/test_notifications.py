@@ -204,3 +204,48 @@ def test_two_workers_send_each_mail_once(app, people, make_dossier, mailbox, bac
     for thread in threads:
         thread.join()
     assert sum(r["sent"] for r in results) == pending == len(mailbox.messages)
+
+
+def test_the_overview_counts_the_overdue_and_the_median_days_per_step(app, people, make_dossier):
+    from datetime import datetime, timezone
+
+    from workflow_app.models import AuditEntry
+    from workflow_app.reports.queries import dashboard
+    from workflow_app.units.operations import get_unit
+
+    from .test_audit import behind_the_apps_back
+
+    # Three dossiers of Càng Long sent 2, 4 and 9 working days before the district approved them.
+    sent_on = {"29269": datetime(2025, 3, 3, 2, tzinfo=timezone.utc), "29272": datetime(2025, 2, 27, 2, tzinfo=timezone.utc),
+               "29275": datetime(2025, 2, 20, 2, tzinfo=timezone.utc)}
+    approved_on = datetime(2025, 3, 5, 2, tzinfo=timezone.utc)
+    dossiers = {}
+    for code in sent_on:
+        dossier = make_dossier(code, "xa-ntm-19.2", "draft")
+        officer = people["commune_officer"] if code == COMMUNE else _officer_of(people, code)
+        with unit_of_work():
+            ops.fire_transition(officer, dossier, "submit", version=dossier.version)
+        with unit_of_work():
+            for criterion in queries.criteria_set_of(dossier).criteria:
+                ops.record_verdict(people["district_officer"], dossier, criterion.code, agree=True)
+        with unit_of_work():
+            ops.fire_transition(people["district_officer"], dossier, "approve", version=dossier.version)
+        dossiers[code] = dossier
+    with behind_the_apps_back():
+        for code, dossier in dossiers.items():
+            for action, when in (("submit", sent_on[code]), ("approve", approved_on)):
+                db.session.execute(update(AuditEntry).where(AuditEntry.dossier_id == dossier.id,
+                                                            AuditEntry.action == action).values(at=when))
+    late = make_dossier("29278", "xa-ntm-19.2", "commune_submitted")
+    db.session.execute(update(Dossier).where(Dossier.id == late.id).values(due_on=utcnow().date() - timedelta(days=30)))
+    db.session.commit()
+    board = dashboard(get_unit("84"), 2024)
+    cang_long = next(r for r in board.rows if r.unit.code == "844")
+    assert cang_long.overdue == 1
+    assert cang_long.median_days == {"commune_submitted": 4}  # of 2, 4 and 9 working days
+    assert board.total.overdue == 1 and board.total.median_days == {"commune_submitted": 4}
+    browser = app.test_client()
+    browser.post("/login", data={"username": people["pv05_officer"].username, "password": TEST_PASSWORD})
+    html = browser.get("/reports/dashboard?year=2024").get_data(as_text=True)
+    cell = html[html.index('data-testid="overdue-844"'):]
+    assert cell[cell.index(">") + 1:cell.index("<")] == "1"

@@ -66,5 +66,4 @@ class ListFilterForm(Form):
     criteria_set = SelectField(_l("Criteria set"), choices=[], validate_choice=False, validators=[Optional()])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100)])
     state = SelectField(_l("State"), choices=[], validate_choice=False, validators=[Optional()])
-    sort = SelectField(_l("Order"), choices=[("", _l("Latest change first")), ("due", _l("Due first"))],
-                       validators=[Optional()])
+    sort = SelectField(_l("Order"), choices=[], validate_choice=False, validators=[Optional()])

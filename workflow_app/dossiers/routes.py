@@ -63,6 +63,7 @@ def _listed():
     form = ListFilterForm(request.args)
     form.criteria_set.choices = _set_choices(blank=True)
     form.state.choices = _state_choices()
+    form.sort.choices = [("", _("Latest change first")), ("due", _("Due first"))]
     scope = units_within(current_user.unit)  # loaded once: the list's bound and its district filter
     districts = [u for u in scope if u.level == Level.district.value]
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import median
 
 from sqlalchemy import func, select
 
@@ -11,7 +12,9 @@ from criteria.evaluator import check_requirements, combine
 
 from ..dossiers.aggregates import DatabaseAggregates
 from ..extensions import db
-from ..models import Dossier, Unit
+from ..clock import VIETNAM, today_in_vietnam
+from ..deadlines import OPEN_STATES, Schedule
+from ..models import AuditEntry, Dossier, Unit
 from ..roles import Level
 from ..units.operations import units_within
 
@@ -26,6 +29,8 @@ class DistrictRow:
     eligible: dict[str, int] = field(default_factory=dict)
     # (set code, criterion code) -> (status, reason), e.g. ("huyen-ntm-9.4", "III.2")
     readiness: dict[tuple[str, str], tuple[str, object]] = field(default_factory=dict)
+    overdue: int = 0  # open dossiers past their due date
+    median_days: dict[str, float] = field(default_factory=dict)  # state -> median working days spent in it
 
     def share(self, set_code: str) -> float:
         total = self.eligible.get(set_code, 0)
@@ -55,7 +60,11 @@ class Dashboard:
             for cset in self.sets:
                 total.recognized[cset.code] = total.recognized.get(cset.code, 0) + row.recognized.get(cset.code, 0)
                 total.eligible[cset.code] = total.eligible.get(cset.code, 0) + row.eligible.get(cset.code, 0)
+            total.overdue += row.overdue
+        total.median_days = self.province_medians
         return total
+
+    province_medians: dict[str, float] = field(default_factory=dict)
 
 
 def report_sets(year: int) -> tuple[list[CriteriaSet], list[tuple[CriteriaSet, str]]]:
@@ -107,7 +116,45 @@ def dashboard(province: Unit, year: int) -> Dashboard:
             row.readiness[(cset.code, code)] = (combine([r.status for r in results]),
                                                 criteria.Text.join([r.reason for r in results]))
         rows.append(row)
-    return Dashboard(year, sets, readiness, rows)
+    board = Dashboard(year, sets, readiness, rows)
+    _timeliness(board, province, unit_district, year)
+    return board
+
+
+TIMED_STATES = ("commune_submitted", "district_reviewed", "pv05_verified", "returned")
+
+
+def _timeliness(board: Dashboard, province: Unit, unit_district: dict[int, int], year: int) -> None:
+    """Per district: how many open dossiers are overdue, and the median working days the year's
+    dossiers spent in each step (from the moves in the trail)."""
+    schedule = Schedule(province)
+    today = today_in_vietnam()
+    by_id = {row.unit.id: row for row in board.rows}
+    for unit_id, due in db.session.execute(select(Dossier.unit_id, Dossier.due_on).where(
+            Dossier.unit_id.in_(list(unit_district)), Dossier.state.in_(OPEN_STATES), Dossier.due_on < today)):
+        row = by_id.get(unit_district.get(unit_id))
+        if row is not None and schedule.overdue_days(due, today):
+            row.overdue += 1
+    moves = db.session.execute(
+        select(Dossier.unit_id, AuditEntry.dossier_id, AuditEntry.at, AuditEntry.from_state, AuditEntry.to_state)
+        .join(Dossier, Dossier.id == AuditEntry.dossier_id)
+        .where(Dossier.unit_id.in_(list(unit_district)), Dossier.year == year, AuditEntry.to_state.is_not(None))
+        .order_by(AuditEntry.dossier_id, AuditEntry.seq)).all()
+    spent: dict[tuple[int, str], list[int]] = {}
+    entered: dict[int, tuple[str, object]] = {}
+    for unit_id, dossier_id, at, from_state, to_state in moves:
+        previous = entered.get(dossier_id)
+        if previous is not None and previous[0] == from_state and from_state in TIMED_STATES:
+            days = schedule.calendar.count(previous[1].astimezone(VIETNAM).date(), at.astimezone(VIETNAM).date())
+            spent.setdefault((unit_district.get(unit_id), from_state), []).append(days)
+        entered[dossier_id] = (to_state, at)
+    for (district_id, state), days in spent.items():
+        if district_id in by_id:
+            by_id[district_id].median_days[state] = median(days)
+    everyone: dict[str, list[int]] = {}
+    for (_district, state), days in spent.items():
+        everyone.setdefault(state, []).extend(days)
+    board.province_medians = {state: median(days) for state, days in everyone.items()}
 
 
 @dataclass
@@ -136,8 +183,6 @@ def communes(province: Unit, year: int) -> tuple[list[CriteriaSet], list[Commune
 
 def default_year(province: Unit) -> int:
     """The latest year with a dossier in the province, or this year."""
-    from ..clock import today_in_vietnam
-
     ids = [u.id for u in units_within(province)]
     latest = db.session.scalar(select(func.max(Dossier.year)).where(Dossier.unit_id.in_(ids)))
     return latest or today_in_vietnam().year

@@ -25,7 +25,7 @@ def _data():
 def dashboard():
     province, board = _data()
     return render_template("reports/dashboard.html", province=province, board=board, year=board.year,
-                           states=states.ALL_STATES)
+                           states=states.ALL_STATES, timed=queries.TIMED_STATES[:3])
 
 
 @bp.route("/dashboard.xlsx")
