@@ -149,6 +149,10 @@ MATRIX: dict[tuple[str, str], Case] = {
                                      request=web("GET", "/admin/users/{user}")),
     ("admin.edit_user", "POST"): Case("403 403 403 403 302", 302, "403 403 403 403 404",
                                       request=web("POST", "/admin/users/{user}", data=USER_FORM)),
+    ("admin.calendar", "GET"): Case("403 403 403 403 200", 302, request=web("GET", "/admin/calendar?year=2025")),
+    ("admin.calendar", "POST"): Case("403 403 403 403 302", 302, request=web(
+        "POST", "/admin/calendar", data={"year": "2025", "action": "campaign", "c-opens_on": "02/01/2025",
+                                         "c-submit_by": "30/06/2025"})),
     # --- the JSON API
     ("api.openapi_document", "GET"): Case("200 200 200 200 200", 200, request=api("GET", "/openapi.json")),
     ("api.create_token", "POST"): Case("201 201 201 201 201", 401, request=api("POST", "/tokens", **TOKEN)),

@@ -3,6 +3,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from workflow_app.clock import VIETNAM
 from workflow_app.deadlines import DEFAULT_DEADLINES, Schedule, WorkCalendar
 from workflow_app.extensions import db
 from workflow_app.models import CalendarDay, Campaign, StepDeadline
@@ -60,3 +61,37 @@ def test_deadlines_per_province_and_set_with_defaults_and_the_campaigns_last_day
     assert schedule.due("xa-ntm-19.2", 2025, "recognized", friday) is None
     late = datetime(2025, 3, 6, 17, 30, tzinfo=timezone.utc)  # 00:30 on 07/03 in Vietnam: a Friday there
     assert schedule.due("xa-ntm-19.2", 2025, "commune_submitted", late) == date(2025, 3, 14)
+
+
+def test_the_admin_sets_the_year_and_open_dossiers_follow(app, people, make_dossier):
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.models import Dossier
+    from workflow_app.transaction import unit_of_work
+
+    from .conftest import TEST_PASSWORD
+
+    dossier = make_dossier("29269", "xa-ntm-19.2", "draft", year=2025)
+    with unit_of_work():
+        ops.fire_transition(people["commune_officer"], dossier, "submit", version=dossier.version)
+    default_due = dossier.due_on
+    browser = app.test_client()
+    browser.post("/login", data={"username": people["admin"].username, "password": TEST_PASSWORD})
+    page = browser.get("/admin/calendar?year=2025").get_data(as_text=True)
+    assert "Tết Nguyên Đán" in page and "Thời hạn xử lý" in page
+    refused = browser.post("/admin/calendar", data={"year": "2025", "action": "deadlines", "*__commune_submitted": "mười"})
+    assert refused.status_code == 400 and "Số nguyên ngày làm việc từ 1 đến 120." in refused.get_data(as_text=True)
+    saved = browser.post("/admin/calendar", data={"year": "2025", "action": "deadlines", "*__commune_submitted": "3"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Dossier, dossier.id)
+    assert moved.due_on == Schedule(get_unit("84")).calendar.add(moved.state_changed_at.astimezone(VIETNAM).date(), 3)
+    assert moved.due_on < default_due
+    three_days = moved.due_on
+    day_off = browser.post("/admin/calendar", data={"year": "2025", "action": "day", "d-day": three_days.strftime("%d/%m/%Y"),
+                                                    "d-working": "0", "d-note": "Nghỉ bù"})
+    assert day_off.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Dossier, dossier.id).due_on > three_days  # its due day became a day off
+    twice = browser.post("/admin/calendar", data={"year": "2025", "action": "day", "d-day": three_days.strftime("%d/%m/%Y"),
+                                                  "d-working": "0"})
+    assert twice.status_code == 400 and "Ngày này đã có trong danh sách" in twice.get_data(as_text=True)

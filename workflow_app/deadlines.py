@@ -35,6 +35,11 @@ def _national(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", years=year, language="vi")
 
 
+def national_holidays(year: int) -> dict[date, str]:
+    """The year's public holidays and national days off, with their Vietnamese names."""
+    return dict(_national(year).items())
+
+
 def national_holiday(day: date) -> str | None:
     """The public holiday's name on that day ("Tết Nguyên Đán"), if any."""
     return _national(day.year).get(day)

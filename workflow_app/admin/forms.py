@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import Form
+from ..forms import DayField, Form
 from ..roles import ROLE_LABELS
 
 
@@ -26,3 +26,14 @@ class UserFilterForm(Form):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=64)])
     role = SelectField(_l("Role"), choices=lambda: [("", "—")] + role_choices(), validators=[Optional()])
+
+
+class CampaignForm(Form):
+    opens_on = DayField(_l("Dossiers open on"), validators=[Optional()])
+    submit_by = DayField(_l("Last day to submit"), validators=[Optional()])
+
+
+class DayForm(Form):
+    day = DayField(_l("Day"), validators=[DataRequired()])
+    working = SelectField(_l("Kind"), choices=[], validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])

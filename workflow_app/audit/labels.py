@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "user_created": _l("Created a user"),
     "user_updated": _l("Changed a user"),
     "password_changed": _l("Changed their own password"),
+    "calendar_changed": _l("Changed the year's calendar"),
 }
 
 
