@@ -1,12 +1,13 @@
 """Notifications: who is told of a move, the e-mail outbox against a real SMTP server (aiosmtpd),
 retries when it is down, nothing for a rolled-back change, each mail once with two workers."""
+import io
 import socket
 import threading
 from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from workflow_app import notifications
 from workflow_app.clock import utcnow
@@ -249,3 +250,48 @@ def test_the_overview_counts_the_overdue_and_the_median_days_per_step(app, peopl
     html = browser.get("/reports/dashboard?year=2024").get_data(as_text=True)
     cell = html[html.index('data-testid="overdue-844"'):]
     assert cell[cell.index(">") + 1:cell.index("<")] == "1"
+
+
+def test_who_looked_at_what_is_kept_and_shown_to_inspectors(app, people, make_dossier):
+    from workflow_app.access import purge
+    from workflow_app.models import AccessEntry
+
+    from .files import PDF
+
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    with unit_of_work():
+        evidence = ops.add_evidence(people["commune_officer"], dossier, io.BytesIO(PDF), "ke-hoach.pdf",
+                                    document_type="ke_hoach_nam_tinh_hinh", issued_on="2024-02-10")
+    reader = app.test_client()
+    reader.post("/login", data={"username": people["district_officer"].username, "password": TEST_PASSWORD})
+    reader.get(f"/dossiers/{dossier.id}")
+    reader.get(f"/dossiers/{dossier.id}/evidence/{evidence.id}")
+    rows = db.session.scalars(select(AccessEntry).order_by(AccessEntry.id)).all()
+    assert [(r.actor, r.action, r.dossier_id, r.evidence_id) for r in rows] == [
+        (people["district_officer"].username, "view", dossier.id, None),
+        (people["district_officer"].username, "download", dossier.id, evidence.id)]
+    inspector = app.test_client()
+    inspector.post("/login", data={"username": people["inspector"].username, "password": TEST_PASSWORD})
+    page = inspector.get(f"/audit/access?dossier={dossier.id}&action=download").get_data(as_text=True)
+    table = page[page.index('data-testid="access-table"'):]
+    assert "Tải tệp đính kèm" in table and "Xem hồ sơ" not in table
+    assert people["district_officer"].full_name in table
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(inspector.get("/audit/access.xlsx").data)).active
+    assert sheet["A1"].value == "Ai đã xem gì" and sheet.max_row == 4 + 2
+    with pytest.raises(Exception):  # append-only: an entry cannot be changed
+        db.session.execute(update(AccessEntry).values(actor="ai-do"))
+        db.session.flush()
+    db.session.rollback()
+    app.config["ACCESS_LOG_DAYS"] = 1
+    postgresql = db.engine.dialect.name == "postgresql"
+    db.session.execute(text("ALTER TABLE access_log DISABLE TRIGGER USER" if postgresql
+                            else "DROP TRIGGER access_log_no_update"))  # to age an entry for the test
+    db.session.execute(update(AccessEntry).where(AccessEntry.id == rows[0].id).values(at=utcnow() - timedelta(days=3)))
+    assert purge() == 1
+    db.session.commit()
+    if postgresql:
+        db.session.execute(text("ALTER TABLE access_log ENABLE TRIGGER USER"))
+        db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(AccessEntry)) == 1

@@ -125,7 +125,7 @@ class AccessFilterForm(Form):
     until = DayField(_l("To"), validators=[Optional()])
 
 
-ACCESS_ACTIONS = {"view": _l("Opened the dossier"), "download": _l("Downloaded a file"),
+ACCESS_ACTIONS = {"view": _l("Viewed the dossier"), "download": _l("Downloaded a file"),
                   "record": _l("Downloaded a record"), "sheet": _l("Downloaded the data sheet")}
 
 
