@@ -118,6 +118,9 @@ MATRIX: dict[tuple[str, str], Case] = {
                                     request=web("POST", "/dossiers/{dossier}/transitions/return_to_commune",
                                                 data={"version": "{version}", "comment": "Bổ sung kế hoạch"})),
     ("dossiers.export_xlsx", "GET"): Case("200 200 200 200 200", 302, request=web("GET", "/dossiers/export.xlsx")),
+    ("dossiers.bulk", "GET"): Case("403 403 200 403 403", 302, request=web("GET", "/dossiers/bulk?step=verify&year=2024")),
+    ("dossiers.bulk", "POST"): Case("403 403 200 403 403", 302, request=web(
+        "POST", "/dossiers/bulk", data={"step": "verify", "year": "2024", "dossier": "1"})),
     ("dossiers.new", "GET"): Case("200 200 403 403 403", 302, request=web("GET", "/dossiers/new")),
     ("dossiers.new", "POST"): Case("302 400 403 403 403", 302,
                                    request=web("POST", "/dossiers/new", data={"criteria_set": "xa-ntm-19.2", "year": "2025"})),

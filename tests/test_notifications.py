@@ -295,3 +295,39 @@ def test_who_looked_at_what_is_kept_and_shown_to_inspectors(app, people, make_do
         db.session.execute(text("ALTER TABLE access_log ENABLE TRIGGER USER"))
         db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(AccessEntry)) == 1
+
+
+def test_pv05_verifies_and_recognizes_many_dossiers_at_once(app, people, make_dossier):
+    from workflow_app.models import AuditEntry
+
+    ready = [make_dossier(code, "xa-ntm-19.2", "district_reviewed") for code in ("29269", "29272")]
+    unanswered = make_dossier("29275", "xa-ntm-19.2", "district_reviewed")
+    for dossier in ready:  # PV05's verdicts given on the dossiers' pages
+        with unit_of_work():
+            for criterion in queries.criteria_set_of(dossier).criteria:
+                ops.record_verdict(people["pv05_officer"], dossier, criterion.code, agree=True)
+    entries = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    browser = app.test_client()
+    browser.post("/login", data={"username": people["pv05_officer"].username, "password": TEST_PASSWORD})
+    listed = browser.get("/dossiers/bulk?step=verify&year=2024").get_data(as_text=True)
+    assert all(f'value="{d.id}"' in listed for d in ready + [unanswered])
+    answer = browser.post("/dossiers/bulk", data={"step": "verify", "year": "2024",
+                                                   "dossier": [str(d.id) for d in ready + [unanswered]]})
+    page = answer.get_data(as_text=True)
+    assert all(f'data-testid="bulk-done-{d.id}"' in page for d in ready)
+    assert f'data-testid="bulk-refused-{unanswered.id}"' in page and "Chưa thể “Xác minh”" in page
+    db.session.expire_all()
+    assert [db.session.get(Dossier, d.id).state for d in ready + [unanswered]] == [
+        "pv05_verified", "pv05_verified", "district_reviewed"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == entries + 2  # one entry each
+    refused = browser.post("/dossiers/bulk", data={"step": "recognize", "year": "2024", "c-x": "",
+                                                   "dossier": [str(d.id) for d in ready]})
+    text = refused.get_data(as_text=True)  # no decision number: each refused, saying why
+    assert all(f'data-testid="bulk-refused-{d.id}"' in text for d in ready) and "Chưa thể “Công nhận”" in text
+    assert db.session.get(Dossier, ready[0].id).state == "pv05_verified"
+    done = browser.post("/dossiers/bulk", data={"step": "recognize", "year": "2024", "decision_number": "20/QĐ-CAT",
+                                                "decision_date": "01/12/2026", "authority": "Công an tỉnh Trà Vinh",
+                                                "dossier": [str(d.id) for d in ready]})
+    assert all(f'data-testid="bulk-done-{d.id}"' in done.get_data(as_text=True) for d in ready)
+    db.session.expire_all()
+    assert {db.session.get(Dossier, d.id).decision_number for d in ready} == {"20/QĐ-CAT"}

@@ -57,6 +57,15 @@ class TransitionForm(VersionedForm):
     authority = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
 
 
+class BulkForm(Form):
+    """What is typed once for every dossier moved together (the decision when recognizing)."""
+
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=4000)])
+    decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=60)])
+    decision_date = DayField(_l("Decision date"), validators=[Optional()])
+    authority = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
+
+
 class ListFilterForm(Form):
     class Meta:
         csrf = False

@@ -27,6 +27,7 @@ from . import bp, queries
 from . import evidence as storage
 from . import operations as ops
 from .forms import (
+    BulkForm,
     CommentForm,
     EvidenceEditForm,
     EvidenceForm,
@@ -120,6 +121,43 @@ def export_xlsx():
                _("Last change"), _("Recognition decision")]
     return xlsx_download(Sheet(_("Dossiers"), title, headers, rows(), [8, 26, 24, 40, 10, 8, 20, 12, 18, 40]),
                          "ho-so.xlsx")
+
+
+BULK_STEPS = {"verify": "district_reviewed", "recognize": "pv05_verified"}
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@login_required
+def bulk():
+    """PV05 moves many dossiers of a year at once: each under its own guards, in its own
+    transaction, with its own audit entry; the page says what happened to each."""
+    if current_user.role != "pv05_officer":
+        abort(403)
+    step = request.values.get("step", "verify")
+    if step not in BULK_STEPS:
+        abort(404)
+    year = request.values.get("year", type=int) or today_in_vietnam().year
+    scope = [u.id for u in units_within(current_user.unit)]
+    waiting = db.session.scalars(select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
+                                 .options(contains_eager(Dossier.unit))
+                                 .where(Dossier.unit_id.in_(scope), Dossier.year == year,
+                                        Dossier.state == BULK_STEPS[step])
+                                 .order_by(Dossier.due_on.is_(None), Dossier.due_on, Unit.code)).all()
+    form = BulkForm()
+    results = []
+    if request.method == "POST" and form.validate_on_submit():
+        chosen = {int(i) for i in request.form.getlist("dossier") if i.isdigit()}
+        for dossier in [d for d in waiting if d.id in chosen]:
+            _done, refused = submit(lambda d=dossier: ops.fire_transition(
+                current_user, d, step, comment=form.comment.data, decision_number=form.decision_number.data,
+                decision_date=form.decision_date.data, authority=form.authority.data))
+            results.append((dossier, refused))
+        if not chosen:
+            flash(_("Tick the dossiers to move first."), "warning")
+        waiting = [d for d in waiting if d.state == BULK_STEPS[step]]
+    return render_template("dossiers/bulk.html", step=step, year=year, waiting=waiting, form=form,
+                           results=results, label=tr(states.COMMUNE_WORKFLOW.transition(step).label)), (
+        400 if form.errors else 200)
 
 
 @bp.route("/new", methods=["GET", "POST"])

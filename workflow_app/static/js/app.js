@@ -120,6 +120,12 @@
         sendInBackground(form, button);
       }
     });
+    // A "tick all" box ticks the boxes of its table.
+    document.querySelectorAll("input[data-check-all]").forEach(function (all) {
+      all.addEventListener("change", function () {
+        all.closest("table").querySelectorAll('tbody input[type="checkbox"]').forEach(function (box) { box.checked = all.checked; });
+      });
+    });
     // On a phone, the diagram and long lists of blockers start folded.
     if (window.matchMedia("(max-width: 767px)").matches) {
       document.querySelectorAll("details[data-fold-on-phone]").forEach(function (d) { d.open = false; });
