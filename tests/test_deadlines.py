@@ -78,6 +78,7 @@ def test_the_admin_sets_the_year_and_open_dossiers_follow(app, people, make_doss
     browser.post("/login", data={"username": people["admin"].username, "password": TEST_PASSWORD})
     page = browser.get("/admin/calendar?year=2025").get_data(as_text=True)
     assert "Tết Nguyên Đán" in page and "Thời hạn xử lý" in page
+    assert "26/04/2025 — ngày làm bù" in page  # the Saturday worked for 02/05
     refused = browser.post("/admin/calendar", data={"year": "2025", "action": "deadlines", "*__commune_submitted": "mười"})
     assert refused.status_code == 400 and "Số nguyên ngày làm việc từ 1 đến 120." in refused.get_data(as_text=True)
     saved = browser.post("/admin/calendar", data={"year": "2025", "action": "deadlines", "*__commune_submitted": "3"})

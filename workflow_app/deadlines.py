@@ -40,6 +40,11 @@ def national_holidays(year: int) -> dict[date, str]:
     return dict(_national(year).items())
 
 
+def national_make_up_days(year: int) -> list[date]:
+    """The Saturdays worked nationwide in exchange for a bridge holiday."""
+    return sorted(d for d in _national(year).weekend_workdays if d.year == year)
+
+
 def national_holiday(day: date) -> str | None:
     """The public holiday's name on that day ("Tết Nguyên Đán"), if any."""
     return _national(day.year).get(day)

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import io
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from criteria.samples import passing_facts
 
 from .admin.operations import create_user
-from .clock import today_in_vietnam
+from .clock import today_in_vietnam, utcnow
 from .dossiers import operations as ops
 from .dossiers import queries
 from .extensions import db
-from .models import Dossier, Unit, User, hash_password
+from .models import Dossier, Notification, Unit, User, hash_password
 from .roles import Level, Role
 from .units.operations import get_unit, load_units, units_within
 
@@ -86,6 +86,10 @@ def seed_demo(password: str) -> int:
     if not has_dossiers:
         for unit_code, set_code, state in DEMO_DOSSIERS:
             _demo_dossier(unit_code, set_code, state)
+        # Playing the demo's history told people of every move; each keeps unread only the latest
+        # news of each dossier.
+        latest = select(func.max(Notification.id)).group_by(Notification.user_id, Notification.dossier_id)
+        db.session.execute(update(Notification).where(Notification.id.not_in(latest)).values(read_at=utcnow()))
     return created
 
 

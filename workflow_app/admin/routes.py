@@ -8,7 +8,7 @@ from datetime import date
 import criteria
 
 from ..clock import today_in_vietnam
-from ..deadlines import DEFAULT_DEADLINES, Schedule, national_holidays
+from ..deadlines import DEFAULT_DEADLINES, Schedule, national_holidays, national_make_up_days
 from ..extensions import db
 from ..models import CalendarDay, Campaign, Unit, User
 from ..units.operations import search_key, units_within
@@ -135,7 +135,8 @@ def calendar():
     days = db.session.scalars(select(CalendarDay).where(
         CalendarDay.province_id == province.id, CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
         .order_by(CalendarDay.day)).all()
-    holidays = sorted((d, name) for d, name in national_holidays(year).items())
+    holidays = sorted([(d, name) for d, name in national_holidays(year).items()]
+                      + [(d, _("make-up working day")) for d in national_make_up_days(year)])
     return render_template("admin/calendar.html", year=year, sets=sets, schedule=schedule, days=days,
                            holidays=holidays, campaign_form=campaign_form, day_form=day_form, errors=errors,
                            defaults=DEFAULT_DEADLINES, submitted=request.form if errors else None,
