@@ -152,5 +152,9 @@ def overdue(dossier: Dossier) -> int:
     if dossier.due_on is None or dossier.state not in OPEN_STATES:
         return 0
     province = dossier.unit.province
-    schedule = _schedules().setdefault(province.id, Schedule(province)) if has_app_context() else Schedule(province)
-    return schedule.overdue_days(dossier.due_on)
+    if not has_app_context():
+        return Schedule(province).overdue_days(dossier.due_on)
+    schedules = _schedules()
+    if province.id not in schedules:  # once per province and request
+        schedules[province.id] = Schedule(province)
+    return schedules[province.id].overdue_days(dossier.due_on)

@@ -23,7 +23,7 @@ from ..errors import BadRequest, NotFound, PermissionDenied, Unauthorized
 from ..extensions import csrf, db
 from ..formatting import official_text, plain_text
 from ..i18n import language, tr
-from ..models import Dossier, Unit
+from ..models import AuditEntry, Dossier, Unit
 from ..transaction import unit_of_work
 from ..units.operations import units_within
 from . import bp
@@ -121,7 +121,8 @@ def get_criteria_set(code):
 # --- dossiers --------------------------------------------------------------------------------
 
 
-def dossier_json(dossier: Dossier) -> dict:
+def dossier_json(dossier: Dossier, history: list | None = None) -> dict:
+    """A dossier as the API gives it; `history` (its audit entries) when the caller loaded many at once."""
     evaluation = queries.evaluate_dossier(dossier)
     cset = queries.criteria_set_of(dossier)
     attestations = {a.criterion: a for a in dossier.attestations}
@@ -149,7 +150,7 @@ def dossier_json(dossier: Dossier) -> dict:
         "history": [{"seq": item["entry"].seq, "at": iso(item["entry"].at), "actor": item["entry"].actor,
                      "action": item["entry"].action, "from_state": item["entry"].from_state,
                      "to_state": item["entry"].to_state, "comment": item["entry"].comment}
-                    for item in history_of(dossier)],
+                    for item in ([{"entry": e} for e in history] if history is not None else history_of(dossier))],
     }
 
 
@@ -192,8 +193,12 @@ def list_dossiers(query):
         stmt = stmt.where(Dossier.year == query["year"])
     page = db.paginate(stmt.order_by(Dossier.id), page=query.get("page", 1), per_page=query.get("per_page", 20),
                        error_out=False)
-    return jsonify({"items": [dossier_json(d) for d in page.items], "total": page.total, "page": page.page,
-                    "per_page": page.per_page})
+    histories: dict[int, list] = {d.id: [] for d in page.items}
+    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.dossier_id.in_(list(histories)))
+                                    .order_by(AuditEntry.seq)):
+        histories[entry.dossier_id].append(entry)  # one query for the page, not one per dossier
+    return jsonify({"items": [dossier_json(d, histories[d.id]) for d in page.items], "total": page.total,
+                    "page": page.page, "per_page": page.per_page})
 
 
 @endpoint("/dossiers/<int:dossier_id>", "GET", "One dossier, with every criterion's result and the possible moves",
