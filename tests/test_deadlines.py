@@ -1,5 +1,5 @@
 """Working days and due dates: Tết, the national make-up Saturdays, the province's own days."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -28,6 +28,9 @@ def test_counting_back_agrees_with_adding():
     assert calendar.count(date(2025, 1, 24), date(2025, 2, 14)) == 10
     assert calendar.count(date(2025, 2, 14), date(2025, 2, 18)) == 2  # overdue by Monday and Tuesday
     assert calendar.count(date(2025, 2, 14), date(2025, 2, 14)) == 0
+    assert calendar.count(date(2024, 12, 30), date(2025, 1, 3)) == 3  # 31/12, then 02/01 and 03/01 after New Year
+    assert calendar.count(date(2023, 6, 1), date(2025, 6, 2)) == sum(
+        calendar.is_working(date(2023, 6, 1) + timedelta(days=n)) for n in range(1, (date(2025, 6, 2) - date(2023, 6, 1)).days + 1))
 
 
 def test_a_provinces_own_days_off_and_make_up_days(app):

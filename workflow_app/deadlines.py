@@ -50,12 +50,22 @@ def national_holiday(day: date) -> str | None:
     return _national(day.year).get(day)
 
 
+@lru_cache(maxsize=64)
+def _national_days(year: int) -> tuple[bool, ...]:
+    """Whether each day of the year (1 January first) is a working day nationwide."""
+    calendar = _national(year)
+    first = date(year, 1, 1)
+    return tuple(calendar.is_working_day(first + timedelta(days=n))
+                 for n in range((date(year + 1, 1, 1) - first).days))
+
+
 class WorkCalendar:
     """Working days of one province: Monday to Friday, without the national holidays, with the
     national make-up Saturdays, then the province's own exceptions on top."""
 
     def __init__(self, exceptions: dict[date, bool] | None = None):
         self.exceptions = exceptions or {}
+        self._running: dict[int, list[int]] = {}  # year -> working days from 1 January up to each day
 
     @classmethod
     def of(cls, province_id: int | None) -> WorkCalendar:
@@ -68,7 +78,7 @@ class WorkCalendar:
     def is_working(self, day: date) -> bool:
         if day in self.exceptions:
             return self.exceptions[day]
-        return _national(day.year).is_working_day(day)
+        return _national_days(day.year)[day.timetuple().tm_yday - 1]
 
     def add(self, start: date, days: int) -> date:
         """The `days`-th working day after `start` (a dossier received on Friday with 1 day is due Monday)."""
@@ -79,9 +89,25 @@ class WorkCalendar:
                 days -= 1
         return day
 
+    def _through(self, day: date) -> int:
+        """Working days from 1 January of the day's year up to and including the day."""
+        running = self._running.get(day.year)
+        if running is None:
+            first, total, running = date(day.year, 1, 1), 0, []
+            for n in range(len(_national_days(day.year))):
+                total += self.is_working(first + timedelta(days=n))
+                running.append(total)
+            self._running[day.year] = running
+        return running[day.timetuple().tm_yday - 1]
+
     def count(self, start: date, end: date) -> int:
         """Working days after `start`, up to and including `end` (0 when end is not after start)."""
-        return sum(1 for n in range(1, (end - start).days + 1) if self.is_working(start + timedelta(days=n)))
+        if end <= start:
+            return 0
+        total = self._through(end) - self._through(start)
+        for year in range(start.year, end.year):  # whole years between them
+            total += self._through(date(year, 12, 31))
+        return total
 
 
 class Schedule:

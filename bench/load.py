@@ -1,0 +1,184 @@
+"""The load run: the application and the reference app under gunicorn on 127.0.0.1, each page
+driven by wrk for a while after a warm-up, interleaved with the reference, a few rounds; medians
+written to bench/results.json and printed as a table.
+
+    DATABASE_URL=postgresql://root@127.0.0.1:5432/bench .venv/bin/python bench/load.py [--seconds 10] [--rounds 3]
+
+The database is the one bench/generate.py filled (AUDIT_KEY must be the one it sealed with).
+CPU ms per request is the gunicorn processes' CPU time over the requests wrk completed.
+"""
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import statistics
+import subprocess  # nosec B404 - runs gunicorn and wrk, both ours to start
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / ".venv" / "bin"
+APP_PORT, REF_PORT = 8801, 8802
+PASSWORD = "bench-mat-khau-2026"  # bench/generate.py's
+LUA = """
+wrk.method = os.getenv("WRK_METHOD") or "GET"
+local header = os.getenv("WRK_HEADER")
+if header and header ~= "" then
+  local name, value = header:match("^([^:]+):%s*(.*)$")
+  wrk.headers[name] = value
+end
+if os.getenv("WRK_BODY") then wrk.body = os.getenv("WRK_BODY"); wrk.headers["Content-Type"] = "application/json" end
+"""
+
+
+def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # nosec B603
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login" if port == APP_PORT else  # nosec B310
+                                   f"http://127.0.0.1:{port}/ping", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server on port {port} did not start")
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process and its children, from /proc (clock ticks)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [root_pid] + [int(p) for p in Path(f"/proc/{root_pid}/task/{root_pid}/children").read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def peak_memory_mb(root_pid: int) -> float:
+    children = [int(p) for p in Path(f"/proc/{root_pid}/task/{root_pid}/children").read_text().split()]
+    peaks = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks) if peaks else 0.0
+
+
+def session_cookie(username: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"http://127.0.0.1:{APP_PORT}/login").read().decode()  # nosec B310
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": PASSWORD}).encode()
+    opener.open(f"http://127.0.0.1:{APP_PORT}/login", data)  # nosec B310
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def api_token(username: str) -> str:
+    request = urllib.request.Request(f"http://127.0.0.1:{APP_PORT}/api/v1/tokens", method="POST",
+                                     data=json.dumps({"username": username, "password": PASSWORD}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(request))["token"]  # nosec B310
+
+
+def wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str | None = None) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA)
+    env = {**os.environ, "WRK_HEADER": header, "WRK_METHOD": method}
+    if body is not None:
+        env["WRK_BODY"] = body
+    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", script.name, url],  # nosec B603 B607
+                         env=env, capture_output=True, text=True, check=True).stdout
+    def ms(label):
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"requests": requests, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is required")
+    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "SECRET_KEY": "bench-secret-key",
+           "AUDIT_KEY": os.environ.get("AUDIT_KEY", "bench-audit-key"), "PYTHONPATH": str(ROOT)}
+    gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "-w", "4", "--threads", "4", "--log-level", "warning"]
+    app = start(gunicorn + ["-b", f"127.0.0.1:{APP_PORT}", "workflow_app:create_app()"], env, APP_PORT)
+    ref = start(gunicorn + ["-b", f"127.0.0.1:{REF_PORT}", "bench.reference_app:create()"], env, REF_PORT)
+    try:
+        sys.path.insert(0, str(ROOT))
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as connection:
+            big = connection.execute(text("SELECT d.id FROM dossier d WHERE d.criteria_set = 'xa-dien-hinh-antt' "
+                                          "ORDER BY d.id LIMIT 1")).scalar()
+            district = connection.execute(text("SELECT username FROM user_account WHERE role = 'district_officer' "
+                                               "ORDER BY id LIMIT 1")).scalar()
+            pv05 = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
+                                           "ORDER BY id LIMIT 1")).scalar()
+        cookies = {name: session_cookie(name) for name in (district, pv05)}
+        token = api_token(pv05)
+        app_base, ref_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{REF_PORT}"
+        targets = [
+            ("login page", f"{app_base}/login", "", "fortunes"),
+            ("district inbox", f"{app_base}/", f"Cookie: {cookies[district]}", "fortunes"),
+            ("dossier list (PV05)", f"{app_base}/dossiers/", f"Cookie: {cookies[pv05]}", "fortunes"),
+            ("API dossier (34 criteria)", f"{app_base}/api/v1/dossiers/{big}", f"Authorization: Bearer {token}", "fortunes"),
+            ("audit trail page", f"{app_base}/audit/", f"Cookie: {cookies[pv05]}", "fortunes"),
+            ("dossier page, 34 criteria", f"{app_base}/dossiers/{big}", f"Cookie: {cookies[pv05]}", "fortunes"),
+            ("province overview", f"{app_base}/reports/dashboard?year=2024", f"Cookie: {cookies[pv05]}", "fortunes"),
+            ("API dossier list (20 items)", f"{app_base}/api/v1/dossiers?per_page=20", f"Authorization: Bearer {token}",
+             "fortunes"),
+        ]
+        references = {"fortunes": f"{ref_base}/fortunes", "hello": f"{ref_base}/hello"}
+        runs: dict[str, list[dict]] = {}
+        for name, target, header, _ref in targets:  # warm-up
+            wrk(target, 2, header)
+        for _round in range(args.rounds):
+            for name, target, header, reference in targets:
+                for label, where, pid, head in ((name, target, app.pid, header),
+                                                (f"reference: {reference}", references[reference], ref.pid, "")):
+                    before = cpu_seconds(pid)
+                    result = wrk(where, args.seconds, head)
+                    result["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / max(result["requests"], 1)
+                    runs.setdefault(label, []).append(result)
+        summary = {}
+        for label, results in runs.items():
+            summary[label] = {key: round(statistics.median(r[key] for r in results), 2)
+                              for key in ("rps", "p50_ms", "p99_ms", "cpu_ms", "non_2xx")}
+        for name, _t, _h, reference in targets:
+            own, ref_result = summary[name], summary[f"reference: {reference}"]
+            own["share_of_reference"] = round(ref_result["cpu_ms"] / own["cpu_ms"], 3) if own["cpu_ms"] else None
+        report = {"targets": summary, "peak_worker_mb": round(peak_memory_mb(app.pid), 1),
+                  "seconds": args.seconds, "rounds": args.rounds}
+        (ROOT / "bench" / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        print(f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>9}{'share':>8}")
+        for label, row in summary.items():
+            share = row.get("share_of_reference")
+            print(f"{label:<32}{row['rps']:>9.0f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['cpu_ms']:>9.2f}"
+                  f"{(f'{share:.0%}' if share else ''):>8}")
+        print(f"peak worker memory: {report['peak_worker_mb']} MB")
+    finally:
+        for process in (app, ref):
+            process.terminate()
+            process.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
