@@ -59,6 +59,15 @@ def _national_days(year: int) -> tuple[bool, ...]:
                  for n in range((date(year + 1, 1, 1) - first).days))
 
 
+@lru_cache(maxsize=64)
+def _national_running(year: int) -> tuple[int, ...]:
+    running, total = [], 0
+    for working in _national_days(year):
+        total += working
+        running.append(total)
+    return tuple(running)
+
+
 class WorkCalendar:
     """Working days of one province: Monday to Friday, without the national holidays, with the
     national make-up Saturdays, then the province's own exceptions on top."""
@@ -92,6 +101,8 @@ class WorkCalendar:
     def _through(self, day: date) -> int:
         """Working days from 1 January of the day's year up to and including the day."""
         running = self._running.get(day.year)
+        if running is None and not any(d.year == day.year for d in self.exceptions):
+            running = self._running[day.year] = _national_running(day.year)  # shared by every province without exceptions
         if running is None:
             first, total, running = date(day.year, 1, 1), 0, []
             for n in range(len(_national_days(day.year))):
