@@ -7,7 +7,7 @@ DEMO_PASSWORD ?= demo-antt-2026
 FLASK := $(BIN)/flask --app workflow_app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test security mutants translations messages screenshots document-pictures clean lock
+.PHONY: install run test security mutants translations messages screenshots document-pictures bench clean lock
 
 install: $(STAMP) translations
 
@@ -52,6 +52,13 @@ clean:
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F workflow_app/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k _ln:1,2 -o workflow_app/translations/messages.pot .
 	$(BIN)/pybabel update -i workflow_app/translations/messages.pot -d workflow_app/translations --no-fuzzy-matching --ignore-obsolete
+
+# Benchmarks on PostgreSQL (not tests): national data, then the load run against the reference app.
+# DATABASE_URL=postgresql://root@127.0.0.1:5432/bench make bench   (BENCH_ARGS="--provinces 84" for one province)
+bench: install
+	@test -n "$(DATABASE_URL)" || { echo "make bench needs DATABASE_URL (an empty PostgreSQL database)"; exit 1; }
+	$(BIN)/python bench/generate.py $(BENCH_ARGS)
+	$(BIN)/python bench/load.py
 
 # A picture of the first page of each record, for the docs (needs pdftoppm: apt-get install poppler-utils).
 document-pictures: install

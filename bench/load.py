@@ -165,8 +165,15 @@ def main() -> None:
         for name, _t, _h, reference in targets:
             own, ref_result = summary[name], summary[f"reference: {reference}"]
             own["share_of_reference"] = round(ref_result["cpu_ms"] / own["cpu_ms"], 3) if own["cpu_ms"] else None
+        started = time.perf_counter()
+        verified = subprocess.run([str(BIN / "flask"), "--app", "workflow_app", "audit", "verify"], env=env, cwd=ROOT,  # nosec B603
+                                  capture_output=True, text=True)
+        took = time.perf_counter() - started
+        entries = int(re.search(r"(\d+) entries", verified.stdout + verified.stderr).group(1))
         report = {"targets": summary, "peak_worker_mb": round(peak_memory_mb(app.pid), 1),
-                  "seconds": args.seconds, "rounds": args.rounds}
+                  "seconds": args.seconds, "rounds": args.rounds,
+                  "audit_verify": {"entries": entries, "seconds": round(took, 1), "entries_per_second": round(entries / took),
+                                   "ok": verified.returncode == 0}}
         (ROOT / "bench" / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         print(f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>9}{'share':>8}")
         for label, row in summary.items():
@@ -174,6 +181,9 @@ def main() -> None:
             print(f"{label:<32}{row['rps']:>9.0f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['cpu_ms']:>9.2f}"
                   f"{(f'{share:.0%}' if share else ''):>8}")
         print(f"peak worker memory: {report['peak_worker_mb']} MB")
+        audit = report["audit_verify"]
+        print(f"audit verify: {audit['entries']:,} entries in {audit['seconds']} s "
+              f"({audit['entries_per_second']:,}/s), {'intact' if audit['ok'] else 'NOT intact'}")
     finally:
         for process in (app, ref):
             process.terminate()

@@ -283,24 +283,30 @@ def test_login_page_screenshot(server, browser, shots):
     context.close()
 
 
+def signed_in(browser, base, username, width, height):
+    """A fresh browser context of that size, signed in as the user: (context, page)."""
+    context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#submit")
+    return context, page
+
+
 @pytest.mark.parametrize("username, pages", [
     ("xa29266", ["/", "/dossiers/"]),
-    ("huyen844", ["/", "/dossiers/"]),
-    ("pv05", ["/", "/dossiers/", "/reports/dashboard", "/audit/"]),
-    ("thanhtra", ["/", "/audit/", "/audit/verify"]),
-    ("admin", ["/", "/admin/users"]),
+    ("huyen844", ["/", "/dossiers/", "/notifications", "/account"]),
+    ("pv05", ["/", "/dossiers/", "/reports/dashboard", "/audit/", "/dossiers/bulk"]),
+    ("thanhtra", ["/", "/audit/", "/audit/verify", "/audit/access"]),
+    ("admin", ["/", "/admin/users", "/admin/calendar"]),
 ])
 def test_one_line_menu_on_a_laptop_and_nothing_wider_than_a_phone(server, browser, username, pages):
     _app, base = server
     for width in (1366, 390):
-        context = browser.new_context(locale="vi-VN", viewport={"width": width, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(90_000)
-        page.goto(f"{base}/login")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.click("#submit")
+        context, page = signed_in(browser, base, username, width, 800)
         for path in pages:
             page.goto(base + path)
             if width == 1366:
@@ -318,14 +324,7 @@ def test_on_a_phone_a_returned_dossier_and_the_overview_read_without_sideways_sc
     for username, path, name, present in (
             (commune, f"/dossiers/{returned.id}", "11-dien-thoai-ho-so-bi-tra-lai", "[data-testid=return-notice]"),
             ("pv05", "/reports/dashboard", "12-dien-thoai-tong-hop", "[data-testid=dashboard-cards]")):
-        context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        page.set_default_timeout(90_000)
-        page.goto(f"{base}/login")
-        page.fill("#username", username)
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.click("#submit")
+        context, page = signed_in(browser, base, username, 390, 844)
         page.goto(base + path)
         assert page.locator(present).is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -337,13 +336,7 @@ def test_a_printed_dossier_shows_the_content_only(server, browser):
     app, base = server
     with app.app_context():
         dossier = db.session.scalars(select(Dossier).where(Dossier.state == "recognized").order_by(Dossier.id)).first()
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", "pv05")
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("#submit")
+    context, page = signed_in(browser, base, "pv05", 1366, 900)
     page.goto(f"{base}/dossiers/{dossier.id}")
     page.emulate_media(media="print")
     for hidden in ("nav.navbar", "#actions", "#records", "#sections", "footer.app-footer"):

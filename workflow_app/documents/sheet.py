@@ -9,7 +9,6 @@ import zipfile
 import zlib
 from typing import Any, BinaryIO
 
-from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -20,7 +19,7 @@ from ..dossiers import evidence as files
 from ..dossiers import operations as ops
 from ..dossiers.presenters import criteria_views
 from ..dossiers.queries import criteria_set_of, evaluate_dossier
-from ..errors import TooLarge, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..formatting import plain_text
 from ..i18n import tr
@@ -204,12 +203,7 @@ def import_sheet(actor: User, dossier: Dossier, stream: BinaryIO | None) -> int:
     ops.check_editable(actor, dossier)  # before reading anything
     if stream is None:
         raise ValidationFailed(_("Choose the filled-in Excel file."), field="file")
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    try:
-        content = files.read_limited(stream, limit)
-    except files.FileTooLarge:
-        raise TooLarge(_("A file may be at most %(mb)d MB.", mb=limit // (1024 * 1024)), field="file") from None
-    values, cells = read(dossier, content)
+    values, cells = read(dossier, ops.read_upload(stream))
     before = dict(dossier.values or {})
     try:
         ops.update_data(actor, dossier, values)

@@ -285,11 +285,7 @@ def add_evidence(
     code = _criterion(dossier, criterion).code if criterion else None
     if stream is None or not filename:
         raise ValidationFailed(_("Choose a file to upload."), field="file")
-    limit = current_app.config["MAX_UPLOAD_BYTES"]
-    try:
-        content = files.read_limited(stream, limit)
-    except files.FileTooLarge:
-        raise TooLarge(_("A file may be at most %(mb)d MB.", mb=limit // (1024 * 1024)), field="file") from None
+    content = read_upload(stream)
     if not content:
         raise ValidationFailed(_("The file is empty."), field="file")
     try:
@@ -318,6 +314,15 @@ def add_evidence(
         "issued_on": issued.isoformat() if issued else None, "sha256": stored.sha256, "size": stored.size,
     })
     return row
+
+
+def read_upload(stream: BinaryIO) -> bytes:
+    """An uploaded file's bytes, refused on the "file" field past MAX_UPLOAD_BYTES."""
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    try:
+        return files.read_limited(stream, limit)
+    except files.FileTooLarge:
+        raise TooLarge(_("A file may be at most %(mb)d MB.", mb=limit // (1024 * 1024)), field="file") from None
 
 
 def _date(raw: Any, field: str, message: str) -> date | None:
