@@ -35,6 +35,15 @@ if header and header ~= "" then
   wrk.headers[name] = value
 end
 if os.getenv("WRK_BODY") then wrk.body = os.getenv("WRK_BODY"); wrk.headers["Content-Type"] = "application/json" end
+-- WRK_PATHS: a comma-separated list of paths, each requested once in turn (moves of different dossiers)
+local paths, next_path = {}, 0
+for p in (os.getenv("WRK_PATHS") or ""):gmatch("[^,]+") do paths[#paths + 1] = p end
+if #paths > 0 then
+  request = function()
+    next_path = next_path % #paths + 1
+    return wrk.format(nil, paths[next_path])
+  end
+end
 """
 
 
@@ -91,10 +100,11 @@ def api_token(username: str) -> str:
     return json.load(urllib.request.urlopen(request))["token"]  # nosec B310
 
 
-def wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str | None = None) -> dict:
+def wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str | None = None,
+        paths: list[str] | None = None) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
-    env = {**os.environ, "WRK_HEADER": header, "WRK_METHOD": method}
+    env = {**os.environ, "WRK_HEADER": header, "WRK_METHOD": method, "WRK_PATHS": ",".join(paths or [])}
     if body is not None:
         env["WRK_BODY"] = body
     out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", script.name, url],  # nosec B603 B607
@@ -158,6 +168,34 @@ def main() -> None:
                     result = wrk(where, args.seconds, head)
                     result["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / max(result["requests"], 1)
                     runs.setdefault(label, []).append(result)
+        # Transitions that really move dossiers: PV05 returns verified-by-district dossiers to their
+        # district (each once), against a one-row insert-and-commit on the reference app.
+        with engine.connect() as connection:
+            province, mover = connection.execute(text(
+                "SELECT dist.parent_id, count(*) FROM dossier d JOIN unit u ON u.id = d.unit_id "
+                "JOIN unit dist ON dist.id = u.parent_id WHERE d.state = 'district_reviewed' AND d.level = 'commune' "
+                "GROUP BY dist.parent_id ORDER BY count(*) DESC LIMIT 1")).one()[0], None
+            mover = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
+                                            "AND unit_id = :p"), {"p": province}).scalar()
+            movable = [row[0] for row in connection.execute(text(
+                "SELECT d.id FROM dossier d JOIN unit u ON u.id = d.unit_id JOIN unit dist ON dist.id = u.parent_id "
+                "WHERE d.state = 'district_reviewed' AND d.level = 'commune' AND dist.parent_id = :p ORDER BY d.id"),
+                {"p": province})]
+        province_token = api_token(mover)
+        for round_no in range(args.rounds):
+            chunk = movable[round_no::args.rounds]
+            paths = [f"/api/v1/dossiers/{i}/transitions/return_to_district" for i in chunk]
+            before = cpu_seconds(app.pid)
+            result = wrk(f"{app_base}/", args.seconds, f"Authorization: Bearer {province_token}", "POST",
+                         json.dumps({"comment": "Đề nghị huyện thẩm định lại"}), paths)
+            result["cpu_ms"] = (cpu_seconds(app.pid) - before) * 1000 / max(result["requests"], 1)
+            runs.setdefault("transition (return to district)", []).append(result)
+            before = cpu_seconds(ref.pid)
+            result = wrk(f"{ref_base}/insert", args.seconds, "", "POST", "{}")
+            result["cpu_ms"] = (cpu_seconds(ref.pid) - before) * 1000 / max(result["requests"], 1)
+            runs.setdefault("reference: insert", []).append(result)
+        targets.append(("transition (return to district)", "", "", "insert"))
+        references["insert"] = f"{ref_base}/insert"
         summary = {}
         for label, results in runs.items():
             summary[label] = {key: round(statistics.median(r[key] for r in results), 2)

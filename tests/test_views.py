@@ -641,3 +641,24 @@ def test_the_dossier_list_and_the_communes_by_district_go_to_excel(people, make_
     communes = [u for u in units_within(province) if u.level == "commune"]
     assert len(body) == len(communes)  # every commune of the province is listed
     assert [c.value for c in sheet[sheet.max_row]][column] == 1
+
+
+def test_the_overview_reads_a_districts_readiness_as_its_own_dossier_does(people, make_dossier):
+    """The overview counts from rows it loads once; a district dossier counts live: the same words."""
+    from workflow_app.dossiers import queries
+    from workflow_app.reports.queries import dashboard
+    from workflow_app.units.operations import get_unit
+
+    from .test_workflow import recognize_communes, xa_of
+
+    xa = xa_of("850")
+    recognize_communes("850", "xa-ntm-19.2", xa[:4], year=2023)
+    recognize_communes("850", "xa-ntm-nc-19.2", xa[4:5], year=2024)
+    recognize_communes("850", "xa-ntm-19.2", xa[5:], year=2025)  # later: does not count for 2024
+    district = make_dossier("850", "huyen-ntm-9.4", "draft", year=2024)
+    own = queries.evaluate_dossier(district).results["III.2"]
+    board = dashboard(get_unit("84"), 2024)
+    row = next(r for r in board.rows if r.unit.code == "850")
+    status, reason = row.readiness[("huyen-ntm-9.4", "III.2")]
+    assert status == own.status and own.reason.vi in reason.vi  # the overview adds the other aggregate's count
+    assert "5/6 xã" in reason.vi and "1/6 xã" in reason.vi

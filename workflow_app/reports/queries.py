@@ -7,7 +7,7 @@ from statistics import median
 from sqlalchemy import func, select
 
 import criteria
-from criteria import CriteriaSet, Facts
+from criteria import CommuneStanding, CriteriaSet, Facts
 from criteria.evaluator import check_requirements, combine
 
 from ..dossiers.aggregates import DatabaseAggregates
@@ -91,11 +91,11 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     recognized_sets: dict[int, set[str]] = {}
     for unit_id, set_code in db.session.execute(
         select(Dossier.unit_id, Dossier.criteria_set).where(
-            Dossier.unit_id.in_([u.id for u in units]), Dossier.state == "recognized", Dossier.year <= year,
-            Dossier.criteria_set.in_({c for codes in counting.values() for c in codes})).distinct()
+            Dossier.unit_id.in_([u.id for u in units]), Dossier.state == "recognized", Dossier.year <= year).distinct()
     ):
         recognized_sets.setdefault(unit_id, set()).add(set_code)
-    provider = DatabaseAggregates()
+    # The districts' readiness reads the same recognitions: from these rows, not a query per district.
+    provider = PreloadedAggregates(year, {d.code: by_district.get(d.id, []) for d in districts}, recognized_sets)
     rows = []
     for district in districts:
         members = by_district.get(district.id, [])
@@ -119,6 +119,22 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     board = Dashboard(year, sets, readiness, rows)
     _timeliness(board, province, unit_district, year)
     return board
+
+
+class PreloadedAggregates:
+    """The district aggregates of one province and year, from rows the overview loaded once (a
+    recognition counted in the year or before it, as DatabaseAggregates counts it)."""
+
+    def __init__(self, year: int, members: dict[str, list[Unit]], recognized_sets: dict[int, set[str]]):
+        self.year, self.members, self.recognized_sets = year, members, recognized_sets
+
+    def recognized_communes(self, district_code: str, set_codes: tuple[str, ...], year: int) -> CommuneStanding:
+        if year != self.year or district_code not in self.members:
+            return DatabaseAggregates().recognized_communes(district_code, set_codes, year)
+        units = sorted(self.members[district_code], key=lambda u: u.code)
+        wanted = set(set_codes)
+        recognized = {u.code for u in units if self.recognized_sets.get(u.id, set()) & wanted}
+        return CommuneStanding.of_units([(u.code, u.name, u.type) for u in units], recognized)
 
 
 TIMED_STATES = ("commune_submitted", "district_reviewed", "pv05_verified", "returned")
