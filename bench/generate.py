@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert, select, text, update  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
 import criteria  # noqa: E402
 from criteria.samples import passing_facts  # noqa: E402

@@ -158,7 +158,7 @@ def main() -> None:
         ]
         references = {"fortunes": f"{ref_base}/fortunes", "hello": f"{ref_base}/hello"}
         runs: dict[str, list[dict]] = {}
-        for name, target, header, _ref in targets:  # warm-up
+        for _name, target, header, _ref in targets:  # warm-up
             wrk(target, 2, header)
         for _round in range(args.rounds):
             for name, target, header, reference in targets:

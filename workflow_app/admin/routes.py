@@ -1,14 +1,19 @@
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from datetime import date
-
 import criteria
 
 from ..clock import today_in_vietnam
-from ..deadlines import DEFAULT_DEADLINES, Schedule, national_holidays, national_make_up_days
+from ..deadlines import (
+    DEFAULT_DEADLINES,
+    Schedule,
+    national_holidays,
+    national_make_up_days,
+)
 from ..extensions import db
 from ..models import CalendarDay, Campaign, Unit, User
 from ..units.operations import search_key, units_within

@@ -9,12 +9,11 @@ from sqlalchemy import func, or_, select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from ..clock import utcnow
+from ..clock import start_of_day, utcnow
 from ..exports import Sheet, csv_download, xlsx_download
 from ..extensions import db
 from ..formatting import format_datetime_vn, role_label, state_label
 from ..forms import DayField, Form
-from ..clock import start_of_day
 from ..models import AccessEntry, Dossier, User
 from ..units.operations import units_within
 from ..web import requires

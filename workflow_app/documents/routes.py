@@ -1,10 +1,10 @@
 import io
 
-import criteria
-
 from flask import abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+
+import criteria
 
 from .. import access
 from ..dossiers import queries

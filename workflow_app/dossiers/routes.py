@@ -16,8 +16,8 @@ from ..documents import sheet as data_sheet
 from ..documents.records import available as available_records
 from ..errors import NotFound, OperationError, ValidationFailed
 from ..exports import Sheet, xlsx_download
-from ..formatting import format_date_vn, format_datetime_vn
 from ..extensions import db
+from ..formatting import format_date_vn, format_datetime_vn
 from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..roles import Level
@@ -32,8 +32,8 @@ from .forms import (
     EvidenceEditForm,
     EvidenceForm,
     ListFilterForm,
-    SheetUploadForm,
     OpenDossierForm,
+    SheetUploadForm,
     TransitionForm,
     VersionedForm,
 )

@@ -4,14 +4,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
 from .. import notifications
+from ..auth.routes import safe_next
 from ..clock import utcnow
+from ..dossiers.queries import inbox_for
 from ..extensions import db
+from ..i18n import LANGUAGES
 from ..models import Notification
 from ..transaction import unit_of_work
-
-from ..auth.routes import safe_next
-from ..dossiers.queries import inbox_for
-from ..i18n import LANGUAGES
 from . import bp
 
 

@@ -10,10 +10,10 @@ import criteria
 from criteria import CommuneStanding, CriteriaSet, Facts
 from criteria.evaluator import check_requirements, combine
 
-from ..dossiers.aggregates import DatabaseAggregates
-from ..extensions import db
 from ..clock import VIETNAM, today_in_vietnam
 from ..deadlines import OPEN_STATES, Schedule
+from ..dossiers.aggregates import DatabaseAggregates
+from ..extensions import db
 from ..models import AuditEntry, Dossier, Unit
 from ..roles import Level
 from ..units.operations import units_within
