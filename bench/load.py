@@ -35,14 +35,32 @@ if header and header ~= "" then
   wrk.headers[name] = value
 end
 if os.getenv("WRK_BODY") then wrk.body = os.getenv("WRK_BODY"); wrk.headers["Content-Type"] = "application/json" end
--- WRK_PATHS: a comma-separated list of paths, each requested once in turn (moves of different dossiers)
-local paths, next_path = {}, 0
-for p in (os.getenv("WRK_PATHS") or ""):gmatch("[^,]+") do paths[#paths + 1] = p end
-if #paths > 0 then
-  request = function()
-    next_path = next_path % #paths + 1
-    return wrk.format(nil, paths[next_path])
+-- WRK_MOVES: a file of "path<TAB>authorization" lines, each requested once, split between the
+-- threads (moves of different dossiers, each by the PV05 officer of its province)
+local threads = 0
+function setup(thread)
+  thread:set("index", threads)
+  threads = threads + 1
+end
+function init(args)
+  moves, position = {}, 0
+  local file = os.getenv("WRK_MOVES")
+  if file and file ~= "" then
+    local n = 0
+    for line in io.lines(file) do
+      if n % 2 == index then
+        local path, auth = line:match("^([^\t]+)\t(.*)$")
+        moves[#moves + 1] = {path, auth}
+      end
+      n = n + 1
+    end
   end
+end
+request = function()
+  if #moves == 0 then return wrk.format() end
+  position = math.min(position + 1, #moves)  -- past the end: the last again (refused, counted as non-2xx)
+  return wrk.format("POST", moves[position][1],
+                    {["Authorization"] = moves[position][2], ["Content-Type"] = "application/json"}, wrk.body)
 end
 """
 
@@ -101,10 +119,10 @@ def api_token(username: str) -> str:
 
 
 def wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str | None = None,
-        paths: list[str] | None = None) -> dict:
+        moves: str = "") -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
-    env = {**os.environ, "WRK_HEADER": header, "WRK_METHOD": method, "WRK_PATHS": ",".join(paths or [])}
+    env = {**os.environ, "WRK_HEADER": header, "WRK_METHOD": method, "WRK_MOVES": moves}
     if body is not None:
         env["WRK_BODY"] = body
     out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", script.name, url],  # nosec B603 B607
@@ -123,6 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--transitions-only", action="store_true", help="skip the pages")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is required")
     env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "SECRET_KEY": "bench-secret-key",
@@ -157,6 +176,8 @@ def main() -> None:
              "fortunes"),
         ]
         references = {"fortunes": f"{ref_base}/fortunes", "hello": f"{ref_base}/hello"}
+        if args.transitions_only:
+            targets = []
         runs: dict[str, list[dict]] = {}
         for _name, target, header, _ref in targets:  # warm-up
             wrk(target, 2, header)
@@ -168,26 +189,24 @@ def main() -> None:
                     result = wrk(where, args.seconds, head)
                     result["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / max(result["requests"], 1)
                     runs.setdefault(label, []).append(result)
-        # Transitions that really move dossiers: PV05 returns verified-by-district dossiers to their
-        # district (each once), against a one-row insert-and-commit on the reference app.
+        # Transitions that really move dossiers: each PV05 officer returns dossiers its district
+        # approved (each dossier once), against a one-row insert-and-commit on the reference app.
         with engine.connect() as connection:
-            province, mover = connection.execute(text(
-                "SELECT dist.parent_id, count(*) FROM dossier d JOIN unit u ON u.id = d.unit_id "
+            movable = connection.execute(text(
+                "SELECT d.id, dist.parent_id FROM dossier d JOIN unit u ON u.id = d.unit_id "
                 "JOIN unit dist ON dist.id = u.parent_id WHERE d.state = 'district_reviewed' AND d.level = 'commune' "
-                "GROUP BY dist.parent_id ORDER BY count(*) DESC LIMIT 1")).one()[0], None
-            mover = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
-                                            "AND unit_id = :p"), {"p": province}).scalar()
-            movable = [row[0] for row in connection.execute(text(
-                "SELECT d.id FROM dossier d JOIN unit u ON u.id = d.unit_id JOIN unit dist ON dist.id = u.parent_id "
-                "WHERE d.state = 'district_reviewed' AND d.level = 'commune' AND dist.parent_id = :p ORDER BY d.id"),
-                {"p": province})]
-        province_token = api_token(mover)
+                "ORDER BY d.id")).all()
+            officers = dict(connection.execute(text(
+                "SELECT unit_id, username FROM user_account WHERE role = 'pv05_officer'")).all())
+        tokens = {province: api_token(officers[province]) for province in {p for _d, p in movable}}
         for round_no in range(args.rounds):
-            chunk = movable[round_no::args.rounds]
-            paths = [f"/api/v1/dossiers/{i}/transitions/return_to_district" for i in chunk]
+            with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as listing:
+                for dossier_id, province in movable[round_no::args.rounds]:
+                    listing.write(f"/api/v1/dossiers/{dossier_id}/transitions/return_to_district\t"
+                                  f"Bearer {tokens[province]}\n")
             before = cpu_seconds(app.pid)
-            result = wrk(f"{app_base}/", args.seconds, f"Authorization: Bearer {province_token}", "POST",
-                         json.dumps({"comment": "Đề nghị huyện thẩm định lại"}), paths)
+            result = wrk(f"{app_base}/", args.seconds, "", "POST",
+                         json.dumps({"comment": "Đề nghị huyện thẩm định lại"}), moves=listing.name)
             result["cpu_ms"] = (cpu_seconds(app.pid) - before) * 1000 / max(result["requests"], 1)
             runs.setdefault("transition (return to district)", []).append(result)
             before = cpu_seconds(ref.pid)
