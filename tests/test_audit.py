@@ -201,3 +201,26 @@ def test_audit_date_filters_follow_the_vietnamese_calendar_day(app, make_user, s
     f = AuditFilter(since=since and date.fromisoformat(since), until=until and date.fromisoformat(until))
     found = [e.seq for e in db.session.scalars(audit_query(reader, f))]
     assert (entry.seq in found) is included
+
+
+@pytest.mark.parametrize("damage, bad_seq", [
+    (None, None),
+    ("UPDATE audit_entry SET comment = 'sửa' WHERE seq = 7", 7),  # inside the second range
+    ("DELETE FROM audit_entry WHERE seq = 4", 4),  # an entry cut out of the first range
+    ("UPDATE audit_entry SET prev_seal = 'x' WHERE seq = 6", 6),  # the edge between the two ranges
+])
+def test_several_processes_give_the_same_verdict_as_one(app, make_user, damage, bad_seq):
+    """On PostgreSQL the chain is cut in two ranges walked by two processes; elsewhere the same call
+    walks it in one. Either way: the verdict of verify()."""
+    for i in range(10):
+        make_user("commune_officer", "29269", username=f"canbo{i}")
+    db.session.commit()
+    if damage:
+        with behind_the_apps_back():
+            db.session.execute(text(damage))
+        db.session.commit()
+    serial = trail.verify()
+    parallel = trail.verify_parallel(workers=2, minimum=0)
+    assert (parallel.ok, parallel.first_bad_seq) == (serial.ok, serial.first_bad_seq) == (bad_seq is None, bad_seq)
+    if bad_seq is None:
+        assert (parallel.entries, parallel.head_seq, parallel.head_seal) == (10, 10, serial.head_seal)

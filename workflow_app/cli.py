@@ -1,6 +1,7 @@
 """Command-line tools: thin wrappers over operations, each owning its single commit."""
 from __future__ import annotations
 
+import os
 import time
 
 import click
@@ -144,16 +145,18 @@ def audit_group():
 
 @audit_group.command("verify")
 @click.option("--checkpoint", default=None, help="SEQ:SEAL printed earlier by `audit checkpoint`.")
+@click.option("--workers", default=os.cpu_count() or 1, show_default=True, type=click.IntRange(min=1),
+              help="Processes walking parts of a long chain at once (PostgreSQL).")
 @with_appcontext
-def audit_verify_command(checkpoint):
+def audit_verify_command(checkpoint, workers):
     """Walk the whole chain; name the first entry that does not check out."""
-    from .audit.trail import parse_checkpoint, verify
+    from .audit.trail import parse_checkpoint, verify_parallel
 
     try:
         mark = parse_checkpoint(checkpoint) if checkpoint else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--checkpoint") from None
-    result = verify(mark)
+    result = verify_parallel(mark, workers)
     if result.ok:
         click.echo(f"OK: {result.entries} entries, the chain is intact (head {result.head_seq}:{result.head_seal}).")
         return
