@@ -14,10 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from flask import Response, send_file
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,26 +55,26 @@ class Sheet:
     total: Sequence | None = None
 
 
-BOLD, TITLE = Font(bold=True), Font(bold=True, size=14)
-HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
-WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def write_sheet(book: Workbook, spec: Sheet) -> None:
+def write_sheet(book, spec: Sheet) -> None:
     """One sheet of a write-only workbook: rows go to disk as they come, memory stays bounded."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold, title_font = Font(bold=True), Font(bold=True, size=14)
+    header_fill, wrap = PatternFill("solid", fgColor="DDE6F0"), Alignment(wrap_text=True, vertical="top")
     sheet = book.create_sheet(spec.name[:31])
     for index, width in enumerate(spec.widths or [], start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = f"A{len(spec.title) + 3}"  # below the header row
     for number, line in enumerate(spec.title):
         cell = _xlsx_cell(sheet, line)
-        cell.font = TITLE if number == 0 else BOLD
+        cell.font = title_font if number == 0 else bold
         sheet.append([cell])
     sheet.append([])
     header = []
     for text in spec.headers:
         cell = _xlsx_cell(sheet, text)
-        cell.font, cell.fill, cell.alignment = BOLD, HEADER_FILL, WRAP
+        cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
         header.append(cell)
     sheet.append(header)
     for row in spec.rows:
@@ -87,12 +83,14 @@ def write_sheet(book: Workbook, spec: Sheet) -> None:
         total = []
         for value in spec.total:
             cell = _xlsx_cell(sheet, value)
-            cell.font = BOLD
+            cell.font = bold
             total.append(cell)
         sheet.append(total)
 
 
 def xlsx_download(sheets: Sheet | list[Sheet], filename: str) -> Response:
+    from openpyxl import Workbook  # loaded on first use: a worker that never exports stays small
+
     book = Workbook(write_only=True)
     for spec in sheets if isinstance(sheets, list) else [sheets]:
         write_sheet(book, spec)
@@ -102,7 +100,9 @@ def xlsx_download(sheets: Sheet | list[Sheet], filename: str) -> Response:
     return send_file(spool, mimetype=XLSX_TYPE, as_attachment=True, download_name=filename)
 
 
-def _xlsx_cell(sheet, value) -> WriteOnlyCell:
+def _xlsx_cell(sheet, value):
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # text, even when it looks like a formula

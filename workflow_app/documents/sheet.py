@@ -10,9 +10,6 @@ import zlib
 from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
 from ..dossiers import evidence as files
@@ -72,6 +69,10 @@ def _how(spec) -> str:
 
 
 def write(dossier: Dossier) -> bytes:
+    from openpyxl import Workbook  # loaded on first use
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     cset = criteria_set_of(dossier)
     before = last_year(dossier)
     values = dossier.values or {}
@@ -163,6 +164,8 @@ def _raw(spec, cell_value) -> Any:
 def read(dossier: Dossier, content: bytes) -> tuple[dict[str, Any], dict[str, str]]:
     """(values by input name, cell of each input name) from a filled-in sheet; a sheet of another
     dossier, or a cell that names no input, is refused with its cell."""
+    from openpyxl import load_workbook
+
     try:
         if files.sniff(content) != XLSX:
             raise files.UnsupportedFile
