@@ -89,7 +89,8 @@ def write_sheet(book, spec: Sheet) -> None:
 
 
 def xlsx_download(sheets: Sheet | list[Sheet], filename: str) -> Response:
-    from openpyxl import Workbook  # loaded on first use: a worker that never exports stays small
+    # loaded on first use: a worker that never exports stays small
+    from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     for spec in sheets if isinstance(sheets, list) else [sheets]:

@@ -69,7 +69,7 @@ def _how(spec) -> str:
 
 
 def write(dossier: Dossier) -> bytes:
-    from openpyxl import Workbook  # loaded on first use
+    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
