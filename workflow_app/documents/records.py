@@ -22,13 +22,13 @@ from sqlalchemy import select
 import criteria
 
 from ..audit import trail
-from ..audit.labels import action_label
+from ..audit.labels import action_label, actor_names
 from ..clock import VIETNAM
 from ..dossiers.presenters import CHANGE_ACTIONS, criteria_views
 from ..dossiers.queries import criteria_set_of, evaluate_dossier
 from ..extensions import db
 from ..formatting import input_value, plain_text, role_label
-from ..models import AuditEntry, Dossier, Unit, User
+from ..models import AuditEntry, Dossier, Unit
 from ..roles import Level
 from ..units.operations import units_within
 from .model import Document, Heading, Paragraph, Signer, Table, place_name
@@ -45,29 +45,22 @@ class RecordKind:
     superseded_by: tuple[str, ...]  # later actions that change what it shows
     workflows: tuple[str, ...] = ("commune", "district")
     editable: bool = True  # also offered as .docx, for an office to edit before signing
+    verdicts: str | None = None  # the level whose verdicts it shows: only those verdicts supersede it
 
 
 KINDS = {k.code: k for k in (
     RecordKind("tu-danh-gia", _l("Self-assessment report"), ("submit",), CHANGE_ACTIONS),
     RecordKind("tham-dinh", _l("Appraisal record (district police)"), ("approve", "return_to_commune"),
-               ("verdict_recorded", "return_to_district", *CHANGE_ACTIONS), workflows=("commune",)),
+               ("verdict_recorded", "return_to_district", *CHANGE_ACTIONS), workflows=("commune",),
+               verdicts="district"),
     RecordKind("xac-minh", _l("Verification result (PV05)"), ("verify",),
-               ("verdict_recorded", "return_to_district", "revoke")),
+               ("verdict_recorded", "return_to_district", "revoke"), verdicts="pv05"),
     RecordKind("cong-nhan", _l("Recognition summary"), ("recognize",), ("revoke",), editable=False),
 )}
 
 
 def _day(entry: AuditEntry) -> date:
     return entry.at.astimezone(VIETNAM).date()
-
-
-def _upper(name: str) -> str:
-    return name.upper()
-
-
-def _names(entries) -> dict[int, str]:
-    ids = {e.actor_id for e in entries if e.actor_id}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
 
 
 @dataclass
@@ -104,9 +97,10 @@ def _history(dossier: Dossier) -> list[AuditEntry]:
                               .order_by(AuditEntry.seq)).all()
 
 
-def available(dossier: Dossier) -> list[RecordKind]:
-    """The records of the dossier that are current: their step happened and nothing since changed them."""
-    history = _history(dossier)
+def available(dossier: Dossier, history: list[AuditEntry] | None = None) -> list[RecordKind]:
+    """The records of the dossier that are current: their step happened and nothing since changed
+    them. `history`: the dossier's entries in order, when the caller has them already."""
+    history = _history(dossier) if history is None else history
     found = {kind.code: _anchor_and_later(kind, history) for kind in KINDS.values()
              if dossier.workflow.name in kind.workflows}
     return [KINDS[code] for code, (anchor, later) in found.items() if anchor is not None and not later]
@@ -118,9 +112,8 @@ def _anchor_and_later(kind: RecordKind, history: list[AuditEntry], seq: int | No
         return None, []
     anchor = anchors[-1]
     later = [e for e in history if e.seq > anchor.seq and (e.action in kind.superseded_by or e.action in kind.anchors)]
-    if "verdict_recorded" in kind.superseded_by:
-        level = "district" if kind.code == "tham-dinh" else "pv05"
-        later = [e for e in later if e.action != "verdict_recorded" or (e.details or {}).get("level") == level]
+    if kind.verdicts:
+        later = [e for e in later if e.action != "verdict_recorded" or (e.details or {}).get("level") == kind.verdicts]
     return anchor, later
 
 
@@ -142,7 +135,7 @@ def build(kind_code: str, dossier: Dossier, seq: int | None = None) -> Record | 
 
 def _moves_table(dossier: Dossier, history: list[AuditEntry]) -> Table:
     """Who moved the dossier, when: the names and dates of every level that acted."""
-    names = _names(history)
+    names = actor_names(history)
     rows = [[action_label(e.action, "vi"), role_label(e.role), names.get(e.actor_id, e.actor),
              e.at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y"), str(e.seq)]
             for e in history if e.from_state is not None]
@@ -155,11 +148,11 @@ def _header(dossier: Dossier, level: str) -> tuple[str, str, str]:
     province = unit.province
     if level == "commune":
         superior = unit.parent.name if unit.parent else province.name
-        return _upper(f"Công an {superior}"), _upper(f"Công an {unit.name}"), place_name(unit.name)
+        return f"Công an {superior}".upper(), f"Công an {unit.name}".upper(), place_name(unit.name)
     if level == "district":
         district = unit if unit.level == Level.district.value else unit.parent
-        return _upper(f"Công an {province.name}"), _upper(f"Công an {district.name}"), place_name(district.name)
-    return _upper(f"Công an {province.name}"), "PHÒNG PV05", place_name(province.name)
+        return f"Công an {province.name}".upper(), f"Công an {district.name}".upper(), place_name(district.name)
+    return f"Công an {province.name}".upper(), "PHÒNG PV05", place_name(province.name)
 
 
 def _signer(title: str, entry: AuditEntry, names: dict[int, str], what: str) -> Signer:
@@ -194,7 +187,7 @@ def _self_assessment(dossier: Dossier, anchor: AuditEntry, history: list[AuditEn
                  e.issued_on.strftime("%d/%m/%Y") if e.issued_on else "—", e.sha256[:12]]
                 for i, e in enumerate(sorted(dossier.evidence, key=lambda e: e.id), start=1)]
     receiver = ("Công an " + dossier.unit.parent.name) if level == "commune" and dossier.unit.parent else "Phòng PV05"
-    names = _names([anchor])
+    names = actor_names([anchor])
     return Document(
         superior=superior, issuer=issuer, symbol="BC-CAX" if level == "commune" else "BC-CAH", place=place,
         day=_day(anchor), kind="BÁO CÁO",
@@ -238,7 +231,7 @@ def _appraisal(dossier: Dossier, anchor: AuditEntry, history: list[AuditEntry]) 
     conclusion = ("Kết luận: hồ sơ đạt yêu cầu. Công an huyện thông qua và đề nghị Phòng PV05 Công an tỉnh xác minh."
                   if approved else
                   f"Kết luận: hồ sơ chưa đạt yêu cầu, trả lại Công an xã để bổ sung, hoàn thiện: {anchor.comment}")
-    names = _names([anchor, submitted])
+    names = actor_names([anchor, submitted])
     return Document(
         superior=superior, issuer=issuer, symbol="BB-CAH", place=place, day=_day(anchor), kind="BIÊN BẢN",
         summary=f"Thẩm định hồ sơ đề nghị công nhận {dossier.unit.name} đạt {criteria_set_of(dossier).name.vi} "
@@ -269,7 +262,7 @@ def _verification(dossier: Dossier, anchor: AuditEntry, history: list[AuditEntry
     rows = [[v.code, STATUS_VI.get(status.get(v.code), ""), _verdict_words(v.verdicts.get("district")),
              _verdict_words(v.verdicts.get("pv05"))]
             for _group, views in criteria_views(dossier, evaluate_dossier(dossier)) for v in views]
-    names = _names([anchor])
+    names = actor_names([anchor])
     office = NTM_OFFICE.format(province=place_name(province.name))
     where = f"{dossier.unit.name} ({dossier.unit.parent.name})" if dossier.unit.parent else dossier.unit.name
     return Document(
@@ -296,7 +289,7 @@ def _recognition(dossier: Dossier, anchor: AuditEntry, history: list[AuditEntry]
     superior, issuer, place = _header(dossier, "pv05")
     decision = (anchor.details or {}).get("decision") or {}
     when = date.fromisoformat(decision["date"]).strftime("%d/%m/%Y") if decision.get("date") else "—"
-    names = _names([anchor])
+    names = actor_names([anchor])
     return Document(
         superior=superior, issuer=issuer, symbol="PV05", place=place, day=_day(anchor),
         kind="TÓM TẮT QUYẾT ĐỊNH CÔNG NHẬN",
@@ -348,7 +341,7 @@ def build_batch(province: Unit, set_code: str, year: int, seq: int | None = None
     later = db.session.scalars(select(AuditEntry).where(  # a unit returned or revoked since leaves the list
         AuditEntry.dossier_id.in_([d.id for d in of_the_year]), AuditEntry.seq > anchor.seq,
         AuditEntry.action.in_(BATCH.superseded_by))).all()
-    names = _names([anchor])
+    names = actor_names([anchor])
     with force_locale("vi"):
         office = NTM_OFFICE.format(province=place_name(province.name))
         rows = []
@@ -360,7 +353,7 @@ def build_batch(province: Unit, set_code: str, year: int, seq: int | None = None
             rows.append([str(number), d.unit.name, d.unit.parent.name if d.unit.parent else "",
                          f"{met}/{len(cset.criteria)}", _day(entry).strftime("%d/%m/%Y"), str(d.id), decision])
         document = Document(
-            superior=_upper(f"Công an {province.name}"), issuer="PHÒNG PV05", symbol="PV05",
+            superior=f"Công an {province.name}".upper(), issuer="PHÒNG PV05", symbol="PV05",
             place=place_name(province.name), day=_day(anchor), kind="",
             summary=f"V/v xác nhận kết quả thực hiện {cset.name.vi} năm {year}",
             body=[

@@ -202,7 +202,7 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
         history=history,
         notice=return_notice(dossier, history),
         stays=time_in_states(dossier, history, schedule_for(dossier.unit)),
-        records=available_records(dossier),
+        records=available_records(dossier, [item["entry"] for item in history]),
         diagram=mermaid(dossier.workflow.name, dossier.state, language()),
         can_edit=dossier.can_edit(current_user),
         can_review=dossier.can_review(current_user),
