@@ -178,20 +178,21 @@ def schedule_for(unit: Unit) -> Schedule:
     return Schedule(unit.province)
 
 
-def _schedules() -> dict[int, Schedule]:
+def page_schedule(unit: Unit) -> Schedule:
+    """The unit's province schedule, read once per request for the pages (due marks, durations);
+    changes made in the same request are not seen, so operations use schedule_for."""
+    province = unit.province
+    if not has_app_context():
+        return Schedule(province)
     if "schedules" not in g:
         g.schedules = {}
-    return g.schedules
+    if province.id not in g.schedules:
+        g.schedules[province.id] = Schedule(province)
+    return g.schedules[province.id]
 
 
 def overdue(dossier: Dossier) -> int:
     """Working days the dossier is past its due date (0: on time, or no deadline), for the pages."""
     if dossier.due_on is None or dossier.state not in OPEN_STATES:
         return 0
-    province = dossier.unit.province
-    if not has_app_context():
-        return Schedule(province).overdue_days(dossier.due_on)
-    schedules = _schedules()
-    if province.id not in schedules:  # once per province and request
-        schedules[province.id] = Schedule(province)
-    return schedules[province.id].overdue_days(dossier.due_on)
+    return page_schedule(dossier.unit).overdue_days(dossier.due_on)

@@ -11,7 +11,7 @@ from states.diagram import mermaid
 from .. import access
 from ..audit.labels import history_of
 from ..clock import today_in_vietnam
-from ..deadlines import schedule_for
+from ..deadlines import page_schedule
 from ..documents import sheet as data_sheet
 from ..documents.records import available as available_records
 from ..errors import NotFound, OperationError, ValidationFailed
@@ -201,7 +201,7 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
         transitions=queries.transitions_for(current_user, dossier, evaluation),
         history=history,
         notice=return_notice(dossier, history),
-        stays=time_in_states(dossier, history, schedule_for(dossier.unit)),
+        stays=time_in_states(dossier, history, page_schedule(dossier.unit)),
         records=available_records(dossier, [item["entry"] for item in history]),
         diagram=mermaid(dossier.workflow.name, dossier.state, language()),
         can_edit=dossier.can_edit(current_user),
