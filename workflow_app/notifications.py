@@ -60,6 +60,12 @@ def people(dossier: Dossier, role: str) -> list[User]:
                                                       User.active.is_(True)).order_by(User.id)))
 
 
+def waiting_roles(dossier: Dossier) -> list[str]:
+    """The roles whose inbox the dossier is in, in its present state."""
+    workflow = dossier.workflow
+    return [role for role in workflow.roles() if dossier.state in workflow.waiting_for(role)]
+
+
 def after_move(dossier: Dossier, spec, actor: User) -> int:
     """Whoever the move concerns: those whose inbox it reaches (or returns to); the unit and its
     district when it is recognized or revoked. Returns how many were told."""
@@ -67,7 +73,7 @@ def after_move(dossier: Dossier, spec, actor: User) -> int:
     kind = {"recognize": "recognized", "revoke": "revoked"}.get(spec.trigger)
     if kind is None:
         kind = "returned" if spec.kind == states.RETURN else "waiting"
-    roles = [role for role in workflow.roles() if dossier.state in workflow.waiting_for(role)]
+    roles = waiting_roles(dossier)
     if kind in ("recognized", "revoked"):
         roles = [workflow.submitting_role] + (["district_officer"] if dossier.level == "commune" else [])
     told = {user.id: user for role in roles for user in people(dossier, role) if user.id != actor.id}
@@ -129,8 +135,7 @@ def overdue_digest() -> int:
         schedule = schedules.setdefault(province.id, Schedule(province))
         if not schedule.overdue_days(dossier.due_on):
             continue
-        workflow = dossier.workflow
-        for role in (r for r in workflow.roles() if dossier.state in workflow.waiting_for(r)):
+        for role in waiting_roles(dossier):
             for user in people(dossier, role):
                 waiting.setdefault(user.id, (user, []))[1].append(dossier)
     for user, dossiers in waiting.values():
@@ -155,15 +160,18 @@ def mark_read(row: Notification) -> None:
 # --- by e-mail -----------------------------------------------------------------------------
 
 
+def _due(now) -> object:
+    """An e-mail to send now: pending and past its back-off, or claimed by a worker that died."""
+    return or_(and_(Notification.email_state == "pending", Notification.next_attempt_at <= now),
+               and_(Notification.email_state == "sending", Notification.claimed_at < now - CLAIM_TIMEOUT))
+
+
 def _claim(row_id: int) -> bool:
     """Take one pending e-mail for this worker: one row changes, or another worker has it."""
     now = utcnow()
-    table = Notification.__table__
-    result = db.session.execute(update(table).where(
-        table.c.id == row_id,
-        or_(and_(table.c.email_state == "pending", table.c.next_attempt_at <= now),
-            and_(table.c.email_state == "sending", table.c.claimed_at < now - CLAIM_TIMEOUT)),
-    ).values(email_state="sending", claimed_at=now))
+    result = db.session.execute(update(Notification).where(Notification.id == row_id, _due(now))
+                                .values(email_state="sending", claimed_at=now)
+                                .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
 
@@ -195,10 +203,8 @@ def deliver(limit: int = BATCH) -> dict[str, int]:
     if not current_app.config.get("SMTP_HOST"):
         return counts
     now = utcnow()
-    candidates = db.session.scalars(select(Notification.id).where(or_(
-        and_(Notification.email_state == "pending", Notification.next_attempt_at <= now),
-        and_(Notification.email_state == "sending", Notification.claimed_at < now - CLAIM_TIMEOUT),
-    )).order_by(Notification.id).limit(limit)).all()
+    candidates = db.session.scalars(select(Notification.id).where(_due(now))
+                                    .order_by(Notification.id).limit(limit)).all()
     db.session.commit()
     server = None
     try:
