@@ -101,18 +101,59 @@ class VerifyResult:
     head_seal: str = GENESIS
 
 
-def _stream(batch: int = 5000) -> Iterator[tuple]:
-    """(fields, seal) of each entry in sequence order, a batch at a time: memory stays bounded."""
+def _pages(execute, first: int = 1, last: int | None = None, batch: int = 5000) -> Iterator[tuple]:
+    """(fields, seal) of the entries first..last in sequence order, a batch at a time through
+    `execute` (a session's or a connection's): memory stays bounded."""
     table = AuditEntry.__table__
     columns = [table.c[name] for name in SEALED_FIELDS] + [table.c.seal]
-    last = 0
+    seen = first - 1
     while True:
-        rows = db.session.execute(select(*columns).where(table.c.seq > last).order_by(table.c.seq).limit(batch)).all()
+        bounds = [table.c.seq > seen] + ([table.c.seq <= last] if last is not None else [])
+        rows = execute(select(*columns).where(*bounds).order_by(table.c.seq).limit(batch)).all()
         if not rows:
             return
         for row in rows:
             yield dict(zip(SEALED_FIELDS, row[:-1])), row[-1]
-        last = rows[-1][0]
+        seen = rows[-1][0]
+
+
+@dataclass
+class Walk:
+    """What walking a run of entries found: the first bad one and why, or how the run ends."""
+
+    count: int = 0
+    bad: int | None = None
+    problem: str = ""
+    first_prev: str | None = None  # the seal the run's first entry follows
+    last_seal: str | None = None
+    next: int = 1  # the sequence number the run expects after its last entry
+    checkpoint_seen: bool = False
+
+
+def _walk(entries, key: str, first: int, prev: str | None, checkpoint: tuple[int, str] | None = None) -> Walk:
+    """Each entry in its place, following the one before (from `prev`; None: the run's first link
+    is checked at its edge by the caller), with the seal its content was given."""
+    walk = Walk(next=first)
+    for fields, seal in entries:
+        seq = fields["seq"]
+        if seq != walk.next:
+            walk.bad, walk.problem = walk.next, f"entry {walk.next} is missing (next is {seq})"
+            return walk
+        if walk.count == 0 and prev is None:
+            walk.first_prev = fields["prev_seal"]
+        elif fields["prev_seal"] != (prev if walk.count == 0 else walk.last_seal):
+            walk.bad, walk.problem = seq, "does not follow the previous entry (removed or reordered)"
+            return walk
+        if not hmac.compare_digest(compute_seal(key, fields), seal):
+            walk.bad, walk.problem = seq, "its content was changed after it was sealed"
+            return walk
+        if checkpoint is not None and seq == checkpoint[0]:
+            if seal != checkpoint[1]:
+                walk.bad, walk.problem = seq, "does not match the checkpoint"
+                return walk
+            walk.checkpoint_seen = True
+        walk.last_seal, walk.next, walk.count = seal, seq + 1, walk.count + 1
+    return walk
 
 
 def verify(checkpoint: tuple[int, str] | None = None) -> VerifyResult:
@@ -120,23 +161,11 @@ def verify(checkpoint: tuple[int, str] | None = None) -> VerifyResult:
 
     A checkpoint (seq, seal) kept elsewhere also reveals entries cut from the end.
     """
-    key = _key()
-    expected_seq, prev_seal, count = 1, GENESIS, 0
-    checkpoint_seen = False
-    for fields, seal in _stream():
-        seq = fields["seq"]
-        if seq != expected_seq:
-            return VerifyResult(False, count, expected_seq, f"entry {expected_seq} is missing (next is {seq})")
-        if fields["prev_seal"] != prev_seal:
-            return VerifyResult(False, count, seq, "does not follow the previous entry (removed or reordered)")
-        if not hmac.compare_digest(compute_seal(key, fields), seal):
-            return VerifyResult(False, count, seq, "its content was changed after it was sealed")
-        if checkpoint is not None and seq == checkpoint[0]:
-            if seal != checkpoint[1]:
-                return VerifyResult(False, count, seq, "does not match the checkpoint")
-            checkpoint_seen = True
-        prev_seal, expected_seq, count = seal, seq + 1, count + 1
-    if checkpoint is not None and not checkpoint_seen:
+    walk = _walk(_pages(db.session.execute), _key(), 1, GENESIS, checkpoint)
+    count, prev_seal = walk.count, walk.last_seal or GENESIS
+    if walk.bad is not None:
+        return VerifyResult(False, count, walk.bad, walk.problem)
+    if checkpoint is not None and not walk.checkpoint_seen:
         return VerifyResult(
             False, count, count + 1, f"the trail ends at entry {count}, before the checkpoint's entry {checkpoint[0]}"
         )
@@ -154,38 +183,16 @@ def verify(checkpoint: tuple[int, str] | None = None) -> VerifyResult:
 PARALLEL_FROM = 200_000  # below this, one process is as quick as several
 
 
-def _check_range(url: str, key: str, first: int, last: int) -> dict:
-    """In a worker process: the seals and links of the entries first..last, on a connection of its own."""
+def _check_range(url: str, key: str, first: int, last: int) -> Walk:
+    """In a worker process: the entries first..last, on a connection of its own."""
     from sqlalchemy import create_engine
 
     engine = create_engine(url)
-    table = AuditEntry.__table__
-    columns = [table.c[name] for name in SEALED_FIELDS] + [table.c.seal]
-    expected, prev, first_prev, count, seen = first, None, None, 0, first - 1
     try:
         with engine.connect() as connection:
-            while True:
-                rows = connection.execute(select(*columns).where(table.c.seq > seen, table.c.seq <= last)
-                                          .order_by(table.c.seq).limit(5000)).all()
-                if not rows:
-                    break
-                for row in rows:
-                    fields, seal = dict(zip(SEALED_FIELDS, row[:-1])), row[-1]
-                    seq = fields["seq"]
-                    if seq != expected:
-                        return {"bad": expected, "problem": f"entry {expected} is missing (next is {seq})", "count": count}
-                    if prev is None:
-                        first_prev = fields["prev_seal"]
-                    elif fields["prev_seal"] != prev:
-                        return {"bad": seq, "problem": "does not follow the previous entry (removed or reordered)",
-                                "count": count}
-                    if not hmac.compare_digest(compute_seal(key, fields), seal):
-                        return {"bad": seq, "problem": "its content was changed after it was sealed", "count": count}
-                    prev, expected, count = seal, seq + 1, count + 1
-                seen = rows[-1][0]
+            return _walk(_pages(connection.execute, first, last), key, first, None)
     finally:
         engine.dispose()
-    return {"bad": None, "count": count, "first_prev": first_prev, "last_seal": prev, "next": expected}
 
 
 def verify_parallel(checkpoint: tuple[int, str] | None = None, workers: int = 2,
@@ -207,14 +214,14 @@ def verify_parallel(checkpoint: tuple[int, str] | None = None, workers: int = 2,
         parts = list(pool.map(_check_range, [url.render_as_string(hide_password=False)] * len(ranges),
                               [_key()] * len(ranges), [a for a, _b in ranges], [b for _a, b in ranges]))
     count, prev = 0, GENESIS
-    for (start, _end), part in zip(ranges, parts):
-        if part["bad"] is not None:
-            return VerifyResult(False, count + part["count"], part["bad"], part["problem"])
-        if part["count"] and part["first_prev"] != prev:
+    for (start, end), part in zip(ranges, parts):
+        if part.bad is not None:
+            return VerifyResult(False, count + part.count, part.bad, part.problem)
+        if part.count and part.first_prev != prev:
             return VerifyResult(False, count, start, "does not follow the previous entry (removed or reordered)")
-        count, prev = count + part["count"], part["last_seal"] or prev
-        if part["next"] != _end + 1:
-            return VerifyResult(False, count, part["next"], f"entry {part['next']} is missing")
+        count, prev = count + part.count, part.last_seal or prev
+        if part.next != end + 1:
+            return VerifyResult(False, count, part.next, f"entry {part.next} is missing")
     beyond = db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.seq > head_seq))
     if beyond:
         return VerifyResult(False, count, head_seq + 1,
