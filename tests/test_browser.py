@@ -344,3 +344,14 @@ def test_a_printed_dossier_shows_the_content_only(server, browser):
     assert page.locator("#criteria .criterion").first.is_visible() and page.locator("#history").is_visible()
     assert page.evaluate("getComputedStyle(document.querySelector('#history')).breakBefore") == "page"
     context.close()
+
+
+def test_on_a_phone_the_unread_count_and_the_due_dates_show_without_opening_anything(server, browser):
+    _app, base = server
+    context, page = signed_in(browser, base, "huyen844", 390, 844)
+    assert page.locator("[data-testid=bell]").is_visible()  # not folded into the menu
+    waiting = page.locator("[data-testid=waiting]")
+    header = waiting.locator("th", has_text="Hạn xử lý")
+    box = header.bounding_box()
+    assert header.is_visible() and box["x"] + box["width"] <= 390  # the due column fits the screen
+    context.close()
