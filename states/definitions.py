@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from criteria.text import Text
 
+from .routes import load_routes
+
 DRAFT, COMMUNE_SUBMITTED, DISTRICT_REVIEWED = "draft", "commune_submitted", "district_reviewed"
 PV05_VERIFIED, RECOGNIZED = "pv05_verified", "recognized"
 RETURNED, WITHDRAWN, REVOKED = "returned", "withdrawn", "revoked"
@@ -57,6 +59,10 @@ class Workflow:
     transitions: tuple[TransitionSpec, ...]
     # The states in which the submitting role may change data, attestations and evidence.
     editable_states: tuple[str, ...] = (DRAFT, RETURNED)
+    level: str = "commune"  # the level of unit that files the dossiers
+    route: str = "via_district"  # which levels review them (routes.json)
+    # The state in which each reviewer level records its verdicts.
+    review_states: tuple[tuple[str, str], ...] = ()
 
     def transition(self, trigger: str) -> TransitionSpec:
         for spec in self.transitions:
@@ -72,11 +78,12 @@ class Workflow:
 
     def reviewer_level(self, state: str) -> str | None:
         """Whose verdicts are being recorded in this state."""
-        if state == COMMUNE_SUBMITTED:
-            return DISTRICT_LEVEL
-        if state == DISTRICT_REVIEWED:
-            return PV05_LEVEL
-        return None
+        return dict(self.review_states).get(state)
+
+    @property
+    def reviewers(self) -> tuple[str, ...]:
+        """The reviewer levels, in the order the dossier reaches them."""
+        return tuple(level for _state, level in self.review_states)
 
     def reviewer_role(self, state: str) -> str | None:
         """The role that records verdicts in this state, if any."""
@@ -89,7 +96,7 @@ class Workflow:
 
     @property
     def submitting_role(self) -> str:
-        return SUBMITTING_ROLE[self.name]
+        return SUBMITTING_ROLE[self.level]
 
     def waiting_for(self, role: str) -> tuple[str, ...]:
         """The states in which a dossier waits for `role`: it may move it forward or send it back."""
@@ -117,56 +124,91 @@ def _t(trigger, sources, dest, role, guards, vi, en, **kw) -> TransitionSpec:
 
 ALL_STATES = (DRAFT, COMMUNE_SUBMITTED, DISTRICT_REVIEWED, PV05_VERIFIED, RECOGNIZED, RETURNED, WITHDRAWN, REVOKED)
 
-_PV05_STEPS = (
-    _t("verify", [DISTRICT_REVIEWED], PV05_VERIFIED, "pv05_officer", ["pv05_verdicts", "criteria_met"],
-       "Xác minh", "Verify"),
-    _t("recognize", [PV05_VERIFIED], RECOGNIZED, "pv05_officer", ["decision", "criteria_met"],
-       "Công nhận", "Recognize"),
-    _t("revoke", [RECOGNIZED], REVOKED, "pv05_officer", ["comment", "revocation"],
-       "Thu hồi công nhận", "Revoke", kind=EXIT),
-)
-
-COMMUNE_WORKFLOW = Workflow(
-    name="commune",
-    states=ALL_STATES,
-    initial=DRAFT,
-    transitions=(
-        _t("submit", [DRAFT, RETURNED], COMMUNE_SUBMITTED, "commune_officer", ["criteria_met"],
-           "Gửi Công an huyện", "Submit to the district police"),
-        _t("return_to_commune", [COMMUNE_SUBMITTED], RETURNED, "district_officer", ["comment"],
-           "Trả lại xã", "Return to the commune", kind=RETURN),
-        _t("approve", [COMMUNE_SUBMITTED], DISTRICT_REVIEWED, "district_officer", ["district_verdicts", "criteria_met"],
-           "Thông qua, gửi PV05", "Approve and send to PV05"),
-        _t("return_to_district", [DISTRICT_REVIEWED], COMMUNE_SUBMITTED, "pv05_officer", ["comment"],
-           "Trả lại huyện", "Return to the district", kind=RETURN, clears_verdicts=DISTRICT_LEVEL),
-        *_PV05_STEPS,
-        _t("withdraw", [DRAFT, RETURNED], WITHDRAWN, "commune_officer", ["comment"], "Rút hồ sơ", "Withdraw",
-           kind=EXIT),
-    ),
-)
-
-# A district's own dossier: the district submits straight to PV05 (no commune_submitted).
-DISTRICT_WORKFLOW = Workflow(
-    name="district",
-    states=tuple(s for s in ALL_STATES if s != COMMUNE_SUBMITTED),
-    initial=DRAFT,
-    transitions=(
-        _t("submit", [DRAFT, RETURNED], DISTRICT_REVIEWED, "district_officer", ["criteria_met"],
-           "Gửi PV05", "Submit to PV05"),
-        _t("return_to_district", [DISTRICT_REVIEWED], RETURNED, "pv05_officer", ["comment"],
-           "Trả lại huyện", "Return to the district", kind=RETURN),
-        *_PV05_STEPS,
-        _t("withdraw", [DRAFT, RETURNED], WITHDRAWN, "district_officer", ["comment"], "Rút hồ sơ", "Withdraw",
-           kind=EXIT),
-    ),
-)
-
-WORKFLOWS = {"commune": COMMUNE_WORKFLOW, "district": DISTRICT_WORKFLOW}
+# The state a dossier enters when its filer sends it (a district's own dossier is already
+# "reviewed by the district"), and the state it waits in after each reviewer level approves it.
+SUBMITTED_STATE = {"commune": COMMUNE_SUBMITTED, "district": DISTRICT_REVIEWED}
+APPROVED_STATE = {DISTRICT_LEVEL: DISTRICT_REVIEWED, PV05_LEVEL: PV05_VERIFIED}
+# Who each level is, in the labels of the moves towards and back to it.
+LEVEL_NAMES = {
+    "commune": Text("xã", "the commune"),
+    DISTRICT_LEVEL: Text("Công an huyện", "the district police"),
+    PV05_LEVEL: Text("PV05", "PV05"),
+}
+_RETURN_NAMES = {"commune": Text("xã", "commune"), "district": Text("huyện", "district")}
+_SUBMITTED_TO = {
+    DISTRICT_LEVEL: Text("Gửi Công an huyện", "Submit to the district police"),
+    PV05_LEVEL: Text("Gửi PV05", "Submit to PV05"),
+}
 
 
-def workflow_for(level: str) -> Workflow:
-    """The workflow of a criteria set's level ("commune" or "district")."""
-    return WORKFLOWS[level]
+def build_workflow(level: str, route: str, reviewers: tuple[str, ...]) -> Workflow:
+    """The workflow of dossiers filed by `level` and reviewed by `reviewers` in turn (the last
+    one is PV05, which verifies and records the recognition).
+
+    The filer submits to the first reviewer; each reviewer approves it on to the next or sends it
+    back one step (to the filer, who may then correct it, or to the reviewer before, whose verdicts
+    are cleared); PV05 verifies, recognizes and revokes; the filer withdraws a draft or a returned one.
+    """
+    if not reviewers or reviewers[-1] != PV05_LEVEL or len(set(reviewers)) != len(reviewers):
+        raise ValueError(f"route {route!r}: the reviewers must end with PV05, each once: {reviewers}")
+    if level in reviewers:
+        raise ValueError(f"route {route!r}: a {level} does not review its own dossier")
+    filer = SUBMITTING_ROLE[level]
+    waiting = [SUBMITTED_STATE[level]] + [APPROVED_STATE[r] for r in reviewers[:-1]]
+    transitions = [_t("submit", [DRAFT, RETURNED], waiting[0], filer, ["criteria_met"],
+                      _SUBMITTED_TO[reviewers[0]].vi, _SUBMITTED_TO[reviewers[0]].en)]
+    for i, reviewer in enumerate(reviewers):
+        role, state = REVIEWER_ROLE[reviewer], waiting[i]
+        back_to = level if i == 0 else reviewers[i - 1]
+        name = _RETURN_NAMES[back_to]
+        transitions.append(_t(
+            f"return_to_{back_to}", [state], RETURNED if i == 0 else waiting[i - 1], role, ["comment"],
+            f"Trả lại {name.vi}", f"Return to the {name.en}", kind=RETURN,
+            clears_verdicts=None if i == 0 else back_to))
+        if reviewer == PV05_LEVEL:
+            transitions.append(_t("verify", [state], PV05_VERIFIED, role, ["pv05_verdicts", "criteria_met"],
+                                  "Xác minh", "Verify"))
+        else:
+            following = LEVEL_NAMES[reviewers[i + 1]]
+            transitions.append(_t("approve", [state], waiting[i + 1], role, [f"{reviewer}_verdicts", "criteria_met"],
+                                  f"Thông qua, gửi {following.vi}", f"Approve and send to {following.en}"))
+    transitions += [
+        _t("recognize", [PV05_VERIFIED], RECOGNIZED, REVIEWER_ROLE[PV05_LEVEL], ["decision", "criteria_met"],
+           "Công nhận", "Recognize"),
+        _t("revoke", [RECOGNIZED], REVOKED, REVIEWER_ROLE[PV05_LEVEL], ["comment", "revocation"],
+           "Thu hồi công nhận", "Revoke", kind=EXIT),
+        _t("withdraw", [DRAFT, RETURNED], WITHDRAWN, filer, ["comment"], "Rút hồ sơ", "Withdraw", kind=EXIT),
+    ]
+    used = {DRAFT, RETURNED, WITHDRAWN, PV05_VERIFIED, RECOGNIZED, REVOKED, *waiting}
+    return Workflow(
+        name=level if route == DEFAULT_ROUTE else f"{level}.{route}",
+        states=tuple(s for s in ALL_STATES if s in used),
+        initial=DRAFT,
+        transitions=tuple(transitions),
+        level=level,
+        route=route,
+        review_states=tuple(zip(waiting, reviewers)),
+    )
+
+
+DEFAULT_ROUTE = "via_district"
+ROUTES = load_routes()
+
+# One workflow per level and route, generated from routes.json: "commune" and "district" are the
+# source documents' route, "commune.direct" the route without district police.
+WORKFLOWS = {
+    w.name: w
+    for route in ROUTES.routes.values()
+    for level in SUBMITTING_ROLE
+    if route.files_on(level)
+    for w in [build_workflow(level, route.code, route.reviewers_of(level))]
+}
+COMMUNE_WORKFLOW, DISTRICT_WORKFLOW = WORKFLOWS["commune"], WORKFLOWS["district"]
+
+
+def workflow_for(level: str, route: str = DEFAULT_ROUTE) -> Workflow:
+    """The workflow of a criteria set's level ("commune" or "district") on a route."""
+    return WORKFLOWS[level if route == DEFAULT_ROUTE else f"{level}.{route}"]
 
 # Every role that takes part in a workflow (and so may comment on the dossiers it sees).
 ACTING_ROLES = frozenset(t.role for w in WORKFLOWS.values() for t in w.transitions)

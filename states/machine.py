@@ -7,7 +7,7 @@ from typing import Callable
 
 from transitions import Machine, MachineError
 
-from .definitions import WORKFLOWS, TransitionSpec, Workflow
+from .definitions import DEFAULT_ROUTE, WORKFLOWS, TransitionSpec, Workflow, workflow_for
 from .guards import GUARDS, Blocker, GuardContext, explain
 
 
@@ -127,5 +127,5 @@ class WorkflowMachine:
 MACHINES = {name: WorkflowMachine(workflow) for name, workflow in WORKFLOWS.items()}
 
 
-def machine_for(level: str) -> WorkflowMachine:
-    return MACHINES[level]
+def machine_for(level: str, route: str = DEFAULT_ROUTE) -> WorkflowMachine:
+    return MACHINES[workflow_for(level, route).name]

@@ -230,12 +230,15 @@ def build_dossier(unit_code: str, set_code: str, state: str = "draft", *, year: 
     import criteria
     from criteria.samples import passing_facts
     from workflow_app.models import Attestation, Dossier, Evidence, Verdict
-    from workflow_app.units.operations import get_unit
+    import states
+    from workflow_app.units.operations import get_unit, route_of
 
     cset = criteria.default_registry().get(set_code)
     facts = passing_facts(cset, year)
-    dossier = Dossier(unit=get_unit(unit_code), criteria_set=cset.code, criteria_set_version=cset.version,
-                      level=cset.level, year=year, state=state, version=1,
+    unit = get_unit(unit_code)
+    route = route_of(unit, year).code
+    dossier = Dossier(unit=unit, criteria_set=cset.code, criteria_set_version=cset.version,
+                      level=cset.level, route=route, year=year, state=state, version=1,
                       values={**facts.values, **(values or {})}, created_by=creator)
     if state in ("pv05_verified", "recognized", "revoked"):
         dossier.verified_on = date(year + 1, 1, 10)
@@ -250,12 +253,11 @@ def build_dossier(unit_code: str, set_code: str, state: str = "draft", *, year: 
         db.session.add(Evidence(dossier=dossier, document_type=document.type, issued_on=document.issued_on,
                                 filename=f"{document.type}.pdf", stored_name=secrets.token_hex(16),
                                 content_type="application/pdf", size=10, sha256="0" * 64, uploaded_by=creator))
-    reviewed = {
-        "district_reviewed": ["district"], "pv05_verified": ["district", "pv05"],
-        "recognized": ["district", "pv05"], "revoked": ["district", "pv05"],
-    }.get(state, [])
-    if cset.level == "district":
-        reviewed = [level for level in reviewed if level == "pv05"]
+    # The reviewers whose step the state lies past: each reviewer approves its waiting state on.
+    workflow = states.workflow_for(cset.level, route)
+    path = [state for state, _level in workflow.review_states] + ["pv05_verified", "recognized", "revoked"]
+    reviewed = [level for waiting, level in workflow.review_states
+                if state in path and path.index(state) > path.index(waiting)]
     for level in reviewed:
         for criterion in cset.criteria:
             db.session.add(Verdict(dossier=dossier, criterion=criterion.code, level=level, agree=True, by=creator))

@@ -162,6 +162,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("api.revoke_token", "DELETE"): Case("204 204 204 204 204", 401, request=api("DELETE", "/tokens/current")),
     ("api.me", "GET"): Case("200 200 200 200 200", 401, request=api("GET", "/me")),
     ("api.list_units", "GET"): Case("200 200 200 200 200", 401, request=api("GET", "/units")),
+    ("api.get_unit_entry", "GET"): Case("200 200 200 200 200", 401, request=api("GET", "/units/legacy/844")),
     ("api.list_criteria_sets", "GET"): Case("200 200 200 200 200", 401, request=api("GET", "/criteria-sets")),
     ("api.get_criteria_set", "GET"): Case("200 200 200 200 200", 401, request=api("GET", "/criteria-sets/xa-ntm-19.2")),
     ("api.list_dossiers", "GET"): Case("200 200 200 200 200", 401, request=api("GET", "/dossiers")),

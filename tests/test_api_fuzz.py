@@ -19,6 +19,7 @@ from workflow_app.extensions import db
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ROLES = ["commune_officer", "district_officer", "pv05_officer", "inspector", "admin"]
 EXAMPLES = 8
+OPERATIONS = 24  # every operation of the OpenAPI document: the test below fails when one is added
 
 
 @pytest.fixture
@@ -37,10 +38,10 @@ def operations(app):
 
 
 def test_every_operation_is_fuzzed(app):
-    assert len(operations(app)) == 23
+    assert len(operations(app)) == OPERATIONS
 
 
-@pytest.mark.parametrize("index", range(18))
+@pytest.mark.parametrize("index", range(OPERATIONS))
 def test_api_fuzz(app, role_tokens, index):
     operation = operations(app)[index]
     anonymous = operation.path == "/api/v1/tokens" and operation.method.upper() == "POST"

@@ -256,7 +256,7 @@ def test_the_whole_process(server, browser, shots, tmp_path):
     dossier_id = dossier_path.rsplit("/", 1)[1]
     thanhtra.go(f"/audit/?dossier={dossier_id}")
     trail_text = thanhtra.text("[data-testid=audit-table]")
-    for step in ("Gửi Công an huyện", "Trả lại xã", "Thông qua, gửi PV05", "Xác minh", "Công nhận"):
+    for step in ("Gửi hồ sơ", "Trả lại xã", "Thông qua, gửi PV05", "Xác minh", "Công nhận"):
         assert step in trail_text, step
     assert "Đề nghị xã bổ sung theo ý kiến tại tiêu chí I.6." in trail_text
     thanhtra.shot("09-thanh-tra-nhat-ky")

@@ -236,16 +236,16 @@ def test_audit_page_filters_exports_and_verifies(people, make_dossier, as_user):
     assert client.get("/audit/").status_code == 403
     client = as_user(people["inspector"])
     html = page(client.get("/audit/?action=submit"))
-    assert "Gửi Công an huyện" in html and "Dự thảo → Xã đã gửi" in html
+    assert "Gửi hồ sơ" in html and "Dự thảo → Xã đã gửi" in html
     assert "Tạo người dùng" not in html.split('data-testid="audit-table"')[1]
     exported = client.get("/audit/export.csv?action=submit")
     assert exported.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][:3] == ["Số thứ tự", "Thời gian", "Người thực hiện"] and len(rows) == 2 and rows[1][8] == "Gửi Công an huyện"
+    assert rows[0][:3] == ["Số thứ tự", "Thời gian", "Người thực hiện"] and len(rows) == 2 and rows[1][8] == "Gửi hồ sơ"
     sheet = load_workbook(io.BytesIO(client.get("/audit/export.xlsx?action=submit").data)).active
-    assert sheet["A1"].value == "Nhật ký kiểm tra" and sheet["A2"].value == "Điều kiện lọc: Thao tác: Gửi Công an huyện"
+    assert sheet["A1"].value == "Nhật ký kiểm tra" and sheet["A2"].value == "Điều kiện lọc: Thao tác: Gửi hồ sơ"
     assert sheet.freeze_panes == "A6" and [c.value for c in sheet[5]][:3] == ["Số thứ tự", "Thời gian", "Người thực hiện"]
-    assert sheet.max_row == 5 + 1 and sheet.cell(6, 9).value == "Gửi Công an huyện"
+    assert sheet.max_row == 5 + 1 and sheet.cell(6, 9).value == "Gửi hồ sơ"
     everything = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data)).active
     assert everything.max_row == 5 + db.session.query(AuditEntry).count()
     assert "Nhật ký toàn vẹn" in page(client.get("/audit/verify"))

@@ -28,23 +28,36 @@ def init_db_command():
 
 
 @click.command("load-units")
-@click.option("--province", "provinces", multiple=True, help="Province code, e.g. 84 (repeatable).")
+@click.option("--province", "provinces", multiple=True, help="Province code on the chosen map, e.g. 84 (repeatable).")
 @click.option("--all", "load_all", is_flag=True, help="Load every province of the country.")
+@click.option("--map", "map_", type=click.Choice(["legacy", "2025"]), default="legacy", show_default=True,
+              help="legacy: 63 provinces with districts (vietnam-provinces); 2025: 34 provinces, communes under "
+                   "the province, with the lineage from the old units (vietnamadminunits).")
 @with_appcontext
-def load_units_command(provinces, load_all):
+def load_units_command(provinces, load_all, map_):
     """Load the official administrative units (idempotent)."""
     from .units.operations import load_units
+    from .units.reform import load_map_2025, province_codes_2025
 
     if bool(provinces) == bool(load_all):
         raise click.UsageError("Give either --province CODE (one or more) or --all.")
     started = time.perf_counter()
     try:
-        result = load_units(None if load_all else list(provinces))
+        if map_ == "legacy":
+            results = [load_units(None if load_all else list(provinces))]
+        else:
+            results = [load_map_2025(code) for code in (province_codes_2025() if load_all else provinces)]
+            for r in results:
+                click.echo(f"{r.province}: formed from {', '.join(r.old_provinces)}; {r.lineage_added} lineage "
+                           f"lines added, {r.ended} old units given their last day.")
+                if r.missing:
+                    click.echo(f"  Not in the old map here, though the lineage names them: {', '.join(r.missing)}")
         db.session.commit()
     except OperationError as exc:
         _fail(exc)
     click.echo(
-        f"Units: {result.inserted} inserted, {result.updated} updated, {result.unchanged} unchanged "
+        f"Units: {sum(r.inserted for r in results)} inserted, {sum(r.updated for r in results)} updated, "
+        f"{sum(r.unchanged for r in results)} unchanged "
         f"({time.perf_counter() - started:.1f} s)."
     )
 

@@ -41,10 +41,15 @@ class Unit(db.Model):
     __tablename__ = "unit"
     __table_args__ = (
         CheckConstraint("level IN ('province', 'district', 'commune')", name="level"),
+        # An official code is unique within its map: the 2025 map reuses codes of the one before.
+        UniqueConstraint("map", "code"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(8), unique=True)
+    # Which administrative map the unit belongs to: "legacy" (63 provinces, with districts, until
+    # 30 June 2025) or "2025" (34 provinces, communes straight under the province).
+    map: Mapped[str] = mapped_column(String(8), default="legacy", server_default="legacy")
+    code: Mapped[str] = mapped_column(String(8), index=True)
     name: Mapped[str] = mapped_column(String(120))
     level: Mapped[str] = mapped_column(String(16))
     # The real type read from the name (xa, phuong, thi_tran, huyen, quan, thi_xa, thanh_pho, tinh).
@@ -52,6 +57,10 @@ class Unit(db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     # Lower-case, accent-free name so that "tra cu" finds "Trà Cú".
     search_name: Mapped[str] = mapped_column(String(160), index=True)
+
+    # The days the unit existed on, both ends included; None: since before / still today.
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.code")
@@ -62,6 +71,11 @@ class Unit(db.Model):
     @property
     def level_enum(self) -> Level:
         return Level(self.level)
+
+    @property
+    def is_current(self) -> bool:
+        """Still exists: it has no end day (units of a map that replaced it end on its eve)."""
+        return self.valid_to is None
 
     def is_within(self, other: Unit) -> bool:
         """True when this unit is `other` or lies below it in the tree."""
@@ -78,6 +92,23 @@ class Unit(db.Model):
         while unit.parent is not None:
             unit = unit.parent
         return unit
+
+
+class UnitLineage(db.Model):
+    """One line of the map's history: `successor` was formed from `predecessor`, wholly or from a
+    part of it (a commune split between several new ones is a part of each)."""
+
+    __tablename__ = "unit_lineage"
+    __table_args__ = (UniqueConstraint("predecessor_id", "successor_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    predecessor_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    successor_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    whole: Mapped[bool] = mapped_column(Boolean, default=True)
+    since: Mapped[date] = mapped_column(Date)
+
+    predecessor: Mapped[Unit] = relationship(foreign_keys=[predecessor_id])
+    successor: Mapped[Unit] = relationship(foreign_keys=[successor_id])
 
 
 class User(UserMixin, db.Model):
@@ -177,6 +208,8 @@ class Dossier(db.Model):
     criteria_set: Mapped[str] = mapped_column(String(40))
     criteria_set_version: Mapped[str] = mapped_column(String(20))
     level: Mapped[str] = mapped_column(String(16))  # the set's level: which workflow the dossier follows
+    # Which levels review it (states/routes.json), fixed when it is opened: with the level, its workflow.
+    route: Mapped[str] = mapped_column(String(24), default="via_district", server_default="via_district")
     year: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(24), default="draft", index=True)
     # Every change increments it; a change made against an older version is a conflict.
@@ -212,7 +245,7 @@ class Dossier(db.Model):
 
     @property
     def workflow(self) -> states.Workflow:
-        return states.workflow_for(self.level)
+        return states.workflow_for(self.level, self.route or states.DEFAULT_ROUTE)  # unsaved: the column default
 
     def can_view(self, user: User) -> bool:
         return user.can_see_unit(self.unit)

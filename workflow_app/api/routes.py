@@ -6,7 +6,7 @@ import io
 from flask import g, jsonify, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 import criteria
 
@@ -25,7 +25,8 @@ from ..formatting import official_text, plain_text
 from ..i18n import language, tr
 from ..models import AuditEntry, Dossier, Unit
 from ..transaction import unit_of_work
-from ..units.operations import units_within
+from ..units.operations import get_unit, lineage_of, units_within
+from ..units.reform import MAPS
 from . import bp
 from . import tokens as token_ops
 from .schemas import BODIES, COMPONENTS, EVIDENCE_UPLOAD, STATES, TRIGGERS, obj, ref
@@ -78,18 +79,51 @@ def me():
 # --- reference data ---------------------------------------------------------------------------
 
 
-@endpoint("/units", "GET", "Units within the caller's scope",
-          query={"level": {"type": "string", "enum": ["province", "district", "commune"]},
+@endpoint("/units", "GET", "Units: within the caller's scope, or one map's units as reference data",
+          query={"map": {"type": "string", "enum": ["legacy", "2025"],
+                         "description": "Any unit of this map (reference data for every signed-in user); "
+                                        "without it, the units within the caller's scope."},
+                 "level": {"type": "string", "enum": ["province", "district", "commune"]},
                  "parent": {"type": "string", "maxLength": 8}},
           response={"type": "array", "items": ref("Unit")}, errors=(400,), tag="reference")
 def list_units(query):
-    units = units_within(g.api_user.unit)
-    if "level" in query:
-        units = [u for u in units if u.level == query["level"]]
-    if "parent" in query:
-        units = [u for u in units if u.parent is not None and u.parent.code == query["parent"]]
-    return jsonify([{"code": u.code, "name": u.name, "type": u.type, "level": u.level,
-                     "parent_code": u.parent.code if u.parent else None} for u in units])
+    if "map" in query:
+        statement = select(Unit).options(joinedload(Unit.parent)).where(Unit.map == query["map"])
+        if "level" in query:
+            statement = statement.where(Unit.level == query["level"])
+        if "parent" in query:
+            parent = aliased(Unit)
+            statement = statement.join(parent, Unit.parent_id == parent.id).where(
+                parent.map == query["map"], parent.code == query["parent"])
+        units = list(db.session.execute(statement.order_by(Unit.code)).scalars())
+    else:
+        units = units_within(g.api_user.unit)
+        if "level" in query:
+            units = [u for u in units if u.level == query["level"]]
+        if "parent" in query:
+            units = [u for u in units if u.parent is not None and u.parent.code == query["parent"]]
+    before, after = lineage_of(units)
+    return jsonify([_unit_json(u, before[u.id], after[u.id]) for u in units])
+
+
+@endpoint("/units/<map_name>/<code>", "GET", "One unit of a map, with the units it was formed from and what it became",
+          response=ref("Unit"), errors=(404,), tag="reference")
+def get_unit_entry(map_name: str, code: str):
+    unit = get_unit(code, map_name if map_name in MAPS else "-")
+    before, after = lineage_of([unit])
+    return jsonify(_unit_json(unit, before[unit.id], after[unit.id]))
+
+
+def _unit_json(u: Unit, before, after) -> dict:
+    def link(ln) -> dict:
+        return {"map": ln.unit.map, "code": ln.unit.code, "name": ln.unit.name, "level": ln.unit.level,
+                "whole": ln.whole}
+
+    return {"map": u.map, "code": u.code, "name": u.name, "type": u.type, "level": u.level,
+            "parent_code": u.parent.code if u.parent else None,
+            "valid_from": u.valid_from.isoformat() if u.valid_from else None,
+            "valid_to": u.valid_to.isoformat() if u.valid_to else None,
+            "predecessors": [link(ln) for ln in before], "successors": [link(ln) for ln in after]}
 
 
 @endpoint("/criteria-sets", "GET", "The criteria sets in force (newest version of each)",

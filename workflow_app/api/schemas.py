@@ -10,8 +10,10 @@ BOOL = {"type": "boolean"}
 DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 STATES = list(states.ALL_STATES)
-TRIGGERS = sorted(set(states.COMMUNE_WORKFLOW.triggers()) | set(states.DISTRICT_WORKFLOW.triggers()))
+TRIGGERS = sorted({t for w in states.WORKFLOWS.values() for t in w.triggers()})
+LEVEL = {"type": "string", "enum": ["province", "district", "commune"]}
 
 
 def obj(properties: dict, required=None, additional: bool = True) -> dict:
@@ -22,6 +24,7 @@ def obj(properties: dict, required=None, additional: bool = True) -> dict:
     return schema
 
 
+LINK = obj({"map": STR, "code": STR, "name": STR, "level": LEVEL, "whole": BOOL})
 BLOCKER = obj({"criterion": NULLABLE_STR, "reason": STR, "field": STR}, required=["criterion", "reason"])
 
 COMPONENTS = {
@@ -31,8 +34,12 @@ COMPONENTS = {
     "Blocker": BLOCKER,
     "Token": obj({"token": STR, "expires_at": DATETIME}),
     "Me": obj({"username": STR, "full_name": STR, "role": STR, "unit_code": STR}),
-    "Unit": obj({"code": STR, "name": STR, "type": STR, "level": {"type": "string", "enum": ["province", "district", "commune"]},
-                 "parent_code": NULLABLE_STR}),
+    "Unit": obj({"map": {"type": "string", "enum": ["legacy", "2025"]}, "code": STR, "name": STR, "type": STR,
+                 "level": LEVEL, "parent_code": NULLABLE_STR,
+                 "valid_from": NULLABLE_DATE, "valid_to": NULLABLE_DATE,
+                 "predecessors": {"type": "array", "items": LINK, "description": "The units it was formed from; "
+                                  "whole: false when it took a part of one."},
+                 "successors": {"type": "array", "items": LINK, "description": "The units it became."}}),
     "CriteriaSetSummary": obj({"code": STR, "name": STR, "level": STR, "version": STR, "criteria_count": INT}),
     "CriteriaSet": obj({
         "code": STR, "name": STR, "version": STR, "level": STR,

@@ -17,6 +17,8 @@ from ..models import AuditEntry, Dossier, User
 
 ACTION_LABELS = {
     "dossier_opened": _l("Opened the dossier"),
+    # A move whose label names its receiver, which differs between levels and routes.
+    "submit": _l("Submitted the dossier"),
     "data_updated": _l("Updated the figures"),
     "attestation_set": _l("Attested a criterion"),
     "verdict_recorded": _l("Recorded a verdict"),

@@ -43,15 +43,18 @@ class RecordKind:
     label: object  # for the page's buttons
     anchors: tuple[str, ...]  # the trail actions whose latest entry the record reflects
     superseded_by: tuple[str, ...]  # later actions that change what it shows
-    workflows: tuple[str, ...] = ("commune", "district")
+    reviewer: str | None = None  # only on routes where this level reviews (the district's appraisal)
     editable: bool = True  # also offered as .docx, for an office to edit before signing
     verdicts: str | None = None  # the level whose verdicts it shows: only those verdicts supersede it
+
+    def on_route(self, dossier: Dossier) -> bool:
+        return self.reviewer is None or self.reviewer in dossier.workflow.reviewers
 
 
 KINDS = {k.code: k for k in (
     RecordKind("tu-danh-gia", _l("Self-assessment report"), ("submit",), CHANGE_ACTIONS),
     RecordKind("tham-dinh", _l("Appraisal record (district police)"), ("approve", "return_to_commune"),
-               ("verdict_recorded", "return_to_district", *CHANGE_ACTIONS), workflows=("commune",),
+               ("verdict_recorded", "return_to_district", *CHANGE_ACTIONS), reviewer="district",
                verdicts="district"),
     RecordKind("xac-minh", _l("Verification result (PV05)"), ("verify",),
                ("verdict_recorded", "return_to_district", "revoke"), verdicts="pv05"),
@@ -102,7 +105,7 @@ def available(dossier: Dossier, history: list[AuditEntry] | None = None) -> list
     them. `history`: the dossier's entries in order, when the caller has them already."""
     history = _history(dossier) if history is None else history
     found = {kind.code: _anchor_and_later(kind, history) for kind in KINDS.values()
-             if dossier.workflow.name in kind.workflows}
+             if kind.on_route(dossier)}
     return [KINDS[code] for code, (anchor, later) in found.items() if anchor is not None and not later]
 
 
@@ -121,7 +124,7 @@ def build(kind_code: str, dossier: Dossier, seq: int | None = None) -> Record | 
     """The record of this kind, at the given anchor entry (default: the latest); None if the step
     has not happened."""
     kind = KINDS[kind_code]
-    if dossier.workflow.name not in kind.workflows:
+    if not kind.on_route(dossier):
         return None
     history = _history(dossier)
     anchor, later = _anchor_and_later(kind, history, seq)
@@ -167,7 +170,7 @@ def _set_words(dossier: Dossier) -> str:
 
 def _self_assessment(dossier: Dossier, anchor: AuditEntry, history: list[AuditEntry]) -> Document:
     cset = criteria_set_of(dossier)
-    level = dossier.workflow.name
+    level = dossier.level
     superior, issuer, place = _header(dossier, level)
     snapshot = {row["criterion"]: row for row in (anchor.details or {}).get("snapshot", [])}
     rows = []
@@ -186,7 +189,7 @@ def _self_assessment(dossier: Dossier, anchor: AuditEntry, history: list[AuditEn
                  if e.document_type in cset.document_types else e.document_type,
                  e.issued_on.strftime("%d/%m/%Y") if e.issued_on else "—", e.sha256[:12]]
                 for i, e in enumerate(sorted(dossier.evidence, key=lambda e: e.id), start=1)]
-    receiver = ("Công an " + dossier.unit.parent.name) if level == "commune" and dossier.unit.parent else "Phòng PV05"
+    receiver = ("Công an " + dossier.unit.parent.name) if dossier.workflow.reviewers[0] == "district" else "Phòng PV05"
     names = actor_names([anchor])
     return Document(
         superior=superior, issuer=issuer, symbol="BC-CAX" if level == "commune" else "BC-CAH", place=place,

@@ -28,7 +28,7 @@ from ..errors import (
 from ..extensions import db
 from ..i18n import language
 from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict
-from ..units.operations import get_unit
+from ..units.operations import get_unit, route_of
 from . import evidence as files
 from .queries import criteria_set_of, evaluate_dossier, guard_context
 
@@ -59,6 +59,15 @@ def open_dossier(actor: User, *, criteria_set: str, year: Any, unit_code: str | 
             field="criteria_set",
         )
     year = _year(year)
+    if unit.valid_to is not None and year > unit.valid_to.year:
+        raise ValidationFailed(_("%(unit)s ceased to exist on %(day)s: open the dossier of %(year)d for the unit "
+                                 "it became.", unit=unit.name, day=unit.valid_to.strftime("%d/%m/%Y"), year=year),
+                               field="year")
+    route = route_of(unit, year)
+    if not route.files_on(cset.level):
+        raise ValidationFailed(_("The set “%(set)s” is for districts, and %(province)s has no district police "
+                                 "review in %(year)d.", set=cset.name.get(language()), province=unit.province.name,
+                                 year=year), field="criteria_set")
     if not cset.applies_to_year(year):
         period = f"{cset.from_year}–{cset.to_year}" if cset.to_year else f"{cset.from_year} →"
         raise ValidationFailed(
@@ -76,13 +85,14 @@ def open_dossier(actor: User, *, criteria_set: str, year: Any, unit_code: str | 
         )
     dossier = Dossier(
         unit=unit, criteria_set=cset.code, criteria_set_version=cset.version, level=cset.level,
-        year=year, state=states.workflow_for(cset.level).initial, version=1, values={}, created_by=actor,
+        route=route.code, year=year, state=states.workflow_for(cset.level, route.code).initial, version=1, values={}, created_by=actor,
     )
     dossier.due_on = schedule_for(unit).due(cset.code, year, dossier.state, utcnow())  # the campaign's last day
     db.session.add(dossier)
     db.session.flush()
     trail.append(actor, "dossier_opened", dossier=dossier, to_state=dossier.state,
-                 details={"criteria_set": cset.code, "criteria_set_version": cset.version, "year": year})
+                 details={"criteria_set": cset.code, "criteria_set_version": cset.version, "year": year,
+                          "route": route.code})
     return dossier
 
 
@@ -434,7 +444,7 @@ def fire_transition(
         notifications.after_move(dossier, spec, actor)  # in this transaction: rolled back with it
 
     try:
-        states.machine_for(dossier.level).fire(dossier.state, trigger, ctx, on_change=on_change)
+        states.machine_for(dossier.level, dossier.route).fire(dossier.state, trigger, ctx, on_change=on_change)
     except states.TransitionRefused as refused:
         raise GuardFailed(
             _("“%(action)s” is blocked: %(n)d problem(s) to fix first.", action=spec.label.get(language()), n=len(refused.blockers)),

@@ -80,7 +80,7 @@ def transitions_for(user: User, dossier: Dossier, evaluation: Evaluation | None 
     What the user types with the action (a comment, a decision number) is asked for by the
     form, so only what the dossier itself lacks is listed as blocking.
     """
-    machine = states.machine_for(dossier.level)
+    machine = states.machine_for(dossier.level, dossier.route)
     ctx = guard_context(dossier, evaluation)
     result = []
     order = (states.FORWARD, states.RETURN, states.EXIT)  # the main move first, the risky ones after
@@ -105,7 +105,8 @@ def inbox_for(user: User) -> dict[str, list[Dossier]]:
             wanted = states_of(workflow)
             if wanted:
                 whose = own if user.role == workflow.submitting_role else scope
-                parts.append(and_(Dossier.level == workflow.name, Dossier.state.in_(wanted), whose))
+                parts.append(and_(Dossier.level == workflow.level, Dossier.route == workflow.route,
+                                  Dossier.state.in_(wanted), whose))
         return or_(*parts) if parts else None
 
     def fetch(where) -> list[Dossier]:

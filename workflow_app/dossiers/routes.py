@@ -21,7 +21,7 @@ from ..formatting import format_date_vn, format_datetime_vn
 from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..roles import Level
-from ..units.operations import search_key, units_within
+from ..units.operations import route_of, search_key, units_within
 from ..web import submit
 from . import bp, queries
 from . import evidence as storage
@@ -169,7 +169,9 @@ def new():
     year = today_in_vietnam().year
     form = OpenDossierForm(year=year)
     registry = criteria.default_registry()
-    offered = [s for s in registry.latest() if s.level == unit.level and s.applies_to_unit_type(unit.type)]
+    route = route_of(unit, year)
+    offered = [s for s in registry.latest()
+               if s.level == unit.level and s.applies_to_unit_type(unit.type) and route.files_on(s.level)]
     form.criteria_set.choices = [(s.code, s.name.get(language())) for s in offered]
     if form.validate_on_submit():
         dossier, refused = submit(

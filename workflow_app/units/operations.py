@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import vietnam_provinces
+
+import states
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Unit
+from ..models import Unit, UnitLineage
 from ..roles import Level
 
 # The package labels every commune-level unit "xã" and every district-level unit "huyện";
@@ -27,6 +30,7 @@ TYPE_PREFIXES = {
     ),
     Level.commune: (("Thị trấn ", "thi_tran"), ("Phường ", "phuong"), ("Xã ", "xa")),
 }
+LEGACY_MAP = "legacy"  # the map before 1 July 2025, from vietnam-provinces 0.6 (see reform.py for the next)
 CODE_WIDTH = {Level.province: 2, Level.district: 3, Level.commune: 5}
 
 
@@ -109,6 +113,7 @@ def load_units(province_codes: list[str] | None = None) -> LoadResult:
         r.code: r
         for r in db.session.execute(
             select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.type, Unit.parent_id, Unit.search_name)
+            .where(Unit.map == LEGACY_MAP)
         )
     }
     ids = {code: r.id for code, r in existing.items()}
@@ -131,7 +136,7 @@ def load_units(province_codes: list[str] | None = None) -> LoadResult:
             codes = [v["code"] for v in new]
             for start in range(0, len(codes), 5000):
                 chunk = codes[start:start + 5000]
-                ids.update(dict(db.session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(chunk))).all()))
+                ids.update(dict(db.session.execute(select(Unit.code, Unit.id).where(Unit.map == LEGACY_MAP, Unit.code.in_(chunk))).all()))
         if changed:
             db.session.execute(update(Unit), changed)
         inserted += len(new)
@@ -140,11 +145,49 @@ def load_units(province_codes: list[str] | None = None) -> LoadResult:
     return LoadResult(inserted, updated, unchanged)
 
 
-def get_unit(code: str) -> Unit:
-    unit = db.session.execute(select(Unit).where(Unit.code == code.strip())).scalar_one_or_none()
-    if unit is None:
+def route_of(unit: Unit, year: int) -> states.Route:
+    """The route a dossier of `unit` for `year` follows (states/routes.json)."""
+    return states.ROUTES.route_for(unit.map, unit.province.code, year)
+
+
+def get_unit(code: str, map_: str | None = None) -> Unit:
+    """The unit with this official code. The 2025 map reuses codes of the old one: without a map,
+    the unit that still exists (then the newer one)."""
+    query = select(Unit).where(Unit.code == code.strip())
+    if map_:
+        query = query.where(Unit.map == map_)
+    units = db.session.execute(query).scalars().all()
+    if not units:
         raise NotFound(_("No unit with code %(code)s.", code=code), field="unit")
-    return unit
+    return min(units, key=lambda u: (u.valid_to is not None, u.map == LEGACY_MAP))
+
+
+@dataclass(frozen=True)
+class Link:
+    """One line of a unit's lineage, seen from the unit: the other unit and whether it was whole."""
+
+    unit: Unit
+    whole: bool
+
+
+def lineage_of(units: list[Unit]) -> tuple[dict[int, list[Link]], dict[int, list[Link]]]:
+    """Each unit's predecessors and successors (by unit id), in one query."""
+    ids = [u.id for u in units]
+    before: dict[int, list[Link]] = {i: [] for i in ids}
+    after: dict[int, list[Link]] = {i: [] for i in ids}
+    if not ids:
+        return before, after
+    rows = db.session.execute(
+        select(UnitLineage).options(joinedload(UnitLineage.predecessor), joinedload(UnitLineage.successor))
+        .where(or_(UnitLineage.successor_id.in_(ids), UnitLineage.predecessor_id.in_(ids)))).scalars()
+    for row in rows:
+        if row.successor_id in before:
+            before[row.successor_id].append(Link(row.predecessor, row.whole))
+        if row.predecessor_id in after:
+            after[row.predecessor_id].append(Link(row.successor, row.whole))
+    for links in (*before.values(), *after.values()):
+        links.sort(key=lambda link: (link.unit.map, link.unit.code))
+    return before, after
 
 
 def units_within(root: Unit, level: Level | None = None) -> list[Unit]:
