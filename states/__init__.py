@@ -1,5 +1,5 @@
 """The recognition workflow: states, transitions, guards, on `transitions`. No Flask, no SQL."""
-from .routes import Route, RouteTable, load_routes
+from .routes import ROUTES_FILE, Route, RouteTable, load_routes
 from .definitions import (
     DEFAULT_ROUTE,
     ROUTES,
@@ -29,7 +29,7 @@ from .machine import (
 )
 
 __all__ = [
-    "ACTING_ROLES", "ALL_STATES", "DEFAULT_ROUTE", "ROUTES", "Route", "RouteTable", "load_routes", "EXIT", "FORWARD", "RETURN", "REVIEWER_ROLE", "Blocker", "COMMUNE_WORKFLOW", "DISTRICT_LEVEL", "DISTRICT_WORKFLOW", "GuardContext", "INPUT_GUARDS",
+    "ACTING_ROLES", "ALL_STATES", "DEFAULT_ROUTE", "ROUTES", "ROUTES_FILE", "Route", "RouteTable", "load_routes", "EXIT", "FORWARD", "RETURN", "REVIEWER_ROLE", "Blocker", "COMMUNE_WORKFLOW", "DISTRICT_LEVEL", "DISTRICT_WORKFLOW", "GuardContext", "INPUT_GUARDS",
     "PV05_LEVEL", "STATE_LABELS", "SUBMITTING_ROLE", "TransitionRefused", "TransitionSpec", "TriggerNotAvailable",
     "Verdict", "WORKFLOWS", "Workflow", "WorkflowMachine", "explain", "machine_for", "workflow_for",
 ]

@@ -62,6 +62,40 @@ def load_units_command(provinces, load_all, map_):
     )
 
 
+@click.command("migrate-map")
+@click.option("--province", "province", required=True, help="Code of the old province, e.g. 84.")
+@click.option("--decide", "decisions", multiple=True, metavar="OLD=NEW",
+              help="For a commune split between several new ones: the new commune its people and dossiers go to.")
+@click.option("--apply", "apply", is_flag=True, help="Carry the moves out (without it: a dry run that changes nothing).")
+@with_appcontext
+def migrate_map_command(province, decisions, apply):
+    """Move an old province's users and open dossiers to the 2025 map by the lineage (dry run first)."""
+    from .units.migration import apply_migration, plan_migration
+
+    try:
+        chosen = dict(d.split("=", 1) for d in decisions)
+    except ValueError:
+        raise click.UsageError("--decide takes OLD_CODE=NEW_CODE") from None
+    try:
+        plan = plan_migration(province, chosen)
+        if apply:
+            apply_migration(plan)
+            db.session.commit()
+    except OperationError as exc:
+        _fail(exc)
+    verb = "Moved" if apply else "Would move (dry run, nothing changed)"
+    click.echo(f"{plan.province} -> {plan.successor}. {verb}: {len(plan.moves)}.")
+    for m in plan.moves:
+        moved = f"; {m.from_state} -> {m.to_state} ({m.route})" if m.kind == "dossier" else ""
+        click.echo(f"  {m.kind} {m.label}: {m.from_unit} -> {m.to_unit}{moved}")
+    if plan.undecided:
+        click.echo(f"Left for a person to decide: {len(plan.undecided)}.")
+        for u in plan.undecided:
+            click.echo(f"  {u.kind} {u.label} ({u.unit}): {u.reason}")
+    if not apply:
+        click.echo("Run again with --apply to carry these moves out.")
+
+
 @click.command("create-user")
 @click.argument("username")
 @click.option("--role", required=True, help="commune_officer, district_officer, pv05_officer, inspector or admin.")
@@ -270,6 +304,7 @@ def register_cli(app: Flask) -> None:
         criteria_group,
         init_db_command,
         load_units_command,
+        migrate_map_command,
         create_user_command,
         seed_demo_command,
         demo_logins_command,

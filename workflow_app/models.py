@@ -64,6 +64,10 @@ class Unit(db.Model):
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.code")
+    # What the unit became on the next map (and, the other way, what it was formed from).
+    successors: Mapped[list[Unit]] = relationship(
+        secondary="unit_lineage", primaryjoin="Unit.id == UnitLineage.predecessor_id",
+        secondaryjoin="Unit.id == UnitLineage.successor_id", viewonly=True, order_by="Unit.code")
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.name}>"
@@ -77,13 +81,26 @@ class Unit(db.Model):
         """Still exists: it has no end day (units of a map that replaced it end on its eve)."""
         return self.valid_to is None
 
-    def is_within(self, other: Unit) -> bool:
-        """True when this unit is `other` or lies below it in the tree."""
-        unit: Unit | None = self
+    def ancestry(self) -> list[Unit]:
+        """This unit and the units above it, up to its province."""
+        chain, unit = [], self
         while unit is not None:
-            if unit.id == other.id:
-                return True
+            chain.append(unit)
             unit = unit.parent
+        return chain
+
+    def is_within(self, other: Unit) -> bool:
+        """True when this unit is `other` or lies below it in the tree, or became (wholly or in
+        part, on a later map) a unit that does: an old commune lies within the new commune and
+        the new province it went into."""
+        seen: set[int] = set()
+        todo: list[Unit] = [self]
+        while todo:
+            chain = [u for u in todo.pop().ancestry() if u.id not in seen]
+            if any(u.id == other.id for u in chain):
+                return True
+            seen.update(u.id for u in chain)
+            todo += [s for u in chain for s in u.successors if s.id not in seen]
         return False
 
     @property

@@ -32,6 +32,13 @@ def _check_role_fits_unit(role: Role, unit: Unit) -> None:
         )
 
 
+def _check_current(unit: Unit) -> None:
+    """People work in units that exist: an old unit's records stay readable from the one it became."""
+    if unit.valid_to is not None:
+        raise ValidationFailed(_("%(unit)s ceased to exist on %(day)s: choose the unit it became.", unit=unit.name,
+                                 day=unit.valid_to.strftime("%d/%m/%Y")), field="unit")
+
+
 def _check_actor(actor: User | None, unit: Unit) -> None:
     """Only an admin may manage users, and only within the admin's own province."""
     if actor is None:  # the command line, run by whoever operates the server
@@ -89,6 +96,7 @@ def create_user(
     unit = check(get_unit, unit_code)
     if unit is not None:
         check(_check_actor, actor, unit)
+        check(_check_current, unit)
         if role_enum is not None:
             check(_check_role_fits_unit, role_enum, unit)
     check(check_password, password, username=username, full_name=full_name, unit_name=unit.name if unit else "")
@@ -126,6 +134,8 @@ def update_user(
     unit = get_unit(unit_code) if unit_code is not None else user.unit
     _check_actor(actor, user.unit)
     _check_actor(actor, unit)
+    if unit.id != user.unit_id:
+        _check_current(unit)
     _check_role_fits_unit(role_enum, unit)
     if actor is not None and actor.id == user.id:
         if active is False:

@@ -31,7 +31,7 @@ admin_required = requires(User.can_manage_users)
 def _unit_choices() -> dict[str, list[tuple[str, str]]]:
     """The units in the admin's scope, grouped: each district with its communes (two "Phường 1"
     are told apart by the district they stand under)."""
-    units = units_within(current_user.unit)
+    units = [u for u in units_within(current_user.unit) if u.is_current]  # people join units that exist
     children: dict[int, list] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)

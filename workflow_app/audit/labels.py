@@ -19,6 +19,8 @@ ACTION_LABELS = {
     "dossier_opened": _l("Opened the dossier"),
     # A move whose label names its receiver, which differs between levels and routes.
     "submit": _l("Submitted the dossier"),
+    "dossier_moved": _l("Moved to the new map's unit"),
+    "user_moved": _l("Moved a user to the new map's unit"),
     "data_updated": _l("Updated the figures"),
     "attestation_set": _l("Attested a criterion"),
     "verdict_recorded": _l("Recorded a verdict"),

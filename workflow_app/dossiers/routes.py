@@ -21,7 +21,7 @@ from ..formatting import format_date_vn, format_datetime_vn
 from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..roles import Level
-from ..units.operations import route_of, search_key, units_within
+from ..units.operations import origins, route_of, search_key, units_within
 from ..web import submit
 from . import bp, queries
 from . import evidence as storage
@@ -198,6 +198,8 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
     context = dict(
         dossier=dossier,
         cset=queries.criteria_set_of(dossier),
+        route=states.ROUTES.routes[dossier.route],
+        origins=origins(dossier.unit),
         evaluation=evaluation,
         groups=criteria_views(dossier, evaluation),
         transitions=queries.transitions_for(current_user, dossier, evaluation),

@@ -6,20 +6,22 @@ from sqlalchemy import select, update
 from .. import notifications
 from ..auth.routes import safe_next
 from ..clock import utcnow
+from ..clock import today_in_vietnam
 from ..dossiers.queries import inbox_for
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Notification
 from ..transaction import unit_of_work
+from ..units.operations import origins, route_of
 from . import bp
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render_template(
-        f"main/home_{current_user.role}.html", unit=current_user.unit, inbox=inbox_for(current_user)
-    )
+    unit = current_user.unit
+    return render_template(f"main/home_{current_user.role}.html", unit=unit, inbox=inbox_for(current_user),
+                           origins=origins(unit), route=route_of(unit, today_in_vietnam().year))
 
 
 @bp.route("/lang/<code>")

@@ -190,16 +190,52 @@ def lineage_of(units: list[Unit]) -> tuple[dict[int, list[Link]], dict[int, list
     return before, after
 
 
+@dataclass(frozen=True)
+class Origin:
+    """A unit this one was formed from, with the recognitions it held there."""
+
+    unit: Unit
+    whole: bool
+    recognitions: list[tuple[str, int]]  # (criteria set code, year), oldest first
+
+
+def origins(unit: Unit) -> list[Origin]:
+    """The units `unit` was formed from and what each was recognized for, in two queries."""
+    from ..models import Dossier  # the units know no dossiers but here
+
+    before = lineage_of([unit])[0][unit.id]
+    if not before:
+        return []
+    held: dict[int, list[tuple[str, int]]] = {link.unit.id: [] for link in before}
+    for unit_id, cset, year in db.session.execute(
+            select(Dossier.unit_id, Dossier.criteria_set, Dossier.year)
+            .where(Dossier.unit_id.in_(list(held)), Dossier.state == "recognized")
+            .order_by(Dossier.year, Dossier.criteria_set)):
+        held[unit_id].append((cset, year))
+    return [Origin(link.unit, link.whole, held[link.unit.id]) for link in before]
+
+
 def units_within(root: Unit, level: Level | None = None) -> list[Unit]:
-    """The units of root's subtree (root included), optionally of one level, by code."""
-    levels = list(Level)
-    depth = levels.index(Level(root.level))
-    frontier = [root.id]
-    found = [root]
-    for _level in levels[depth + 1:]:
+    """The units of root's subtree (root included), optionally of one level, by code; with the
+    units they were formed from and those units' subtrees, so that a unit of the new map keeps
+    the records of the old units it came from (a new province: the old provinces, their districts
+    and communes; a new commune: the old communes, or the parts of them, it took in)."""
+    found: dict[int, Unit] = {}
+    frontier = [root]
+    while frontier:
+        below = subtree(frontier)
+        found.update((u.id, u) for u in below)
+        before = db.session.execute(select(Unit).join(UnitLineage, UnitLineage.predecessor_id == Unit.id)
+                                    .where(UnitLineage.successor_id.in_([u.id for u in below]))).scalars()
+        frontier = [u for u in before if u.id not in found]
+    units = found.values() if level is None else [u for u in found.values() if u.level == level.value]
+    return sorted(units, key=lambda u: (not u.is_current, u.code))  # today's units first
+
+
+def subtree(roots: list[Unit]) -> list[Unit]:
+    found, frontier = list(roots), [u.id for u in roots]
+    while frontier:
         children = list(db.session.execute(select(Unit).where(Unit.parent_id.in_(frontier))).scalars())
         found.extend(children)
         frontier = [u.id for u in children]
-    if level is not None:
-        found = [u for u in found if u.level == level.value]
-    return sorted(found, key=lambda u: u.code)
+    return found

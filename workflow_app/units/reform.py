@@ -29,7 +29,7 @@ from ..extensions import db
 from ..models import Unit, UnitLineage
 from ..roles import Level
 from .operations import LEGACY_MAP as LEGACY
-from .operations import load_units, search_key, unit_code
+from .operations import load_units, search_key, subtree, unit_code
 
 MAP_2025 = "2025"
 MAPS = (LEGACY, MAP_2025)
@@ -188,7 +188,7 @@ def load_map_2025(province_code: str) -> MapLoadResult:
 
     # Every unit of the old provinces ended on the eve of the reform: the old districts with no
     # successor (there are no districts any more), the communes and provinces with theirs.
-    old_ids = _subtree_ids([old_units[(p, Level.province.value)].id for p in new.old_provinces])
+    old_ids = [u.id for u in subtree([old_units[(p, Level.province.value)] for p in new.old_provinces])]
     ended = db.session.execute(update(Unit).where(Unit.id.in_(old_ids), Unit.valid_to.is_(None))
                                .values(valid_to=LAST_LEGACY_DAY)).rowcount
     db.session.expire_all()
@@ -198,11 +198,3 @@ def load_map_2025(province_code: str) -> MapLoadResult:
 
 def province_codes_2025() -> list[str]:
     return [r["provinceCode"] for r in _rows("SELECT DISTINCT provinceCode FROM admin_units ORDER BY provinceCode")]
-
-
-def _subtree_ids(roots: list[int]) -> list[int]:
-    found, frontier = list(roots), list(roots)
-    while frontier:
-        frontier = list(db.session.execute(select(Unit.id).where(Unit.parent_id.in_(frontier))).scalars())
-        found += frontier
-    return found
