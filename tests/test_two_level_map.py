@@ -1,5 +1,6 @@
 """After the 2025 reform: both maps with their lineage, the route without district police, and the
 migration of a merged province (Trà Vinh, 84, into the new Vĩnh Long, 86)."""
+import re
 from datetime import date
 
 import pytest
@@ -242,3 +243,28 @@ def test_the_migration_command_runs_dry_first(app, people, runner):
     assert db.session.get(User, people["pv05_officer"].id).unit.map == "2025"
     unknown = runner.invoke(args=["migrate-map", "--province", "99"])
     assert unknown.exit_code != 0
+
+
+def test_pv05_of_the_new_province_verifies_in_bulk_and_reads_the_overview_of_either_map(app, people_new, make_dossier):
+    pv05 = people_new["pv05_officer"]
+    waiting = make_dossier(NEW_CANG_LONG, "xa-dien-hinh-antt", "commune_submitted", year=2026)
+    for criterion in queries.criteria_set_of(waiting).criteria:
+        ops.record_verdict(pv05, waiting, criterion.code, agree=True)
+    make_dossier(MY_CAM, "xa-ntm-19.2", "recognized", year=2024)  # an old commune's year, on the old map
+    db.session.commit()
+    browser = app.test_client()
+    browser.post("/login", data={"username": pv05.username, "password": TEST_PASSWORD})
+    assert f'value="{waiting.id}"' in browser.get("/dossiers/bulk?step=verify&year=2026").get_data(as_text=True)
+    done = browser.post("/dossiers/bulk", data={"step": "verify", "year": "2026", "dossier": [str(waiting.id)]})
+    assert f'data-testid="bulk-done-{waiting.id}"' in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Dossier, waiting.id).state == "pv05_verified"
+
+    def rows(year):
+        html = browser.get(f"/reports/dashboard?year={year}").get_data(as_text=True)
+        body = html.split('data-testid="dashboard-table"')[1].split("<tbody>")[1].split("</tbody>")[0]
+        return re.findall(r"<tr>\s*<td><a [^>]*>([^<]+)</a>", body)
+
+    assert rows(2026) == ["Tỉnh Vĩnh Long"]  # the new communes stand under the province; the districts are gone
+    in_2024 = rows(2024)
+    assert "Huyện Càng Long" in in_2024 and "Tỉnh Vĩnh Long" not in in_2024 and len(in_2024) == 9 + 9 + 8

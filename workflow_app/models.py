@@ -76,6 +76,11 @@ class Unit(db.Model):
     def level_enum(self) -> Level:
         return Level(self.level)
 
+    def existed_in(self, year: int) -> bool:
+        """The unit existed on some day of `year` (the reform's year has units of both maps)."""
+        return ((self.valid_from is None or self.valid_from.year <= year)
+                and (self.valid_to is None or self.valid_to.year >= year))
+
     @property
     def is_current(self) -> bool:
         """Still exists: it has no end day (units of a map that replaced it end on its eve)."""

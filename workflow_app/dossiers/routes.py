@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
 
 import criteria
@@ -123,7 +123,13 @@ def export_xlsx():
                          "ho-so.xlsx")
 
 
-BULK_STEPS = {"verify": "district_reviewed", "recognize": "pv05_verified"}
+BULK_STEPS = ("verify", "recognize")
+
+
+def _waiting_for(step: str):
+    """Dossiers in a state `step` moves on from, on whichever route they follow."""
+    return or_(*[and_(Dossier.level == w.level, Dossier.route == w.route, Dossier.state.in_(w.transition(step).sources))
+                 for w in states.WORKFLOWS.values() if step in w.triggers()])
 
 
 @bp.route("/bulk", methods=["GET", "POST"])
@@ -141,7 +147,7 @@ def bulk():
     waiting = db.session.scalars(select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
                                  .options(contains_eager(Dossier.unit))
                                  .where(Dossier.unit_id.in_(scope), Dossier.year == year,
-                                        Dossier.state == BULK_STEPS[step])
+                                        _waiting_for(step))
                                  .order_by(Dossier.due_on.is_(None), Dossier.due_on, Unit.code)).all()
     form = BulkForm()
     results = []
@@ -154,7 +160,7 @@ def bulk():
             results.append((dossier, refused))
         if not chosen:
             flash(_("Tick the dossiers to move first."), "warning")
-        waiting = [d for d in waiting if d.state == BULK_STEPS[step]]
+        waiting = [d for d in waiting if d.state in d.workflow.transition(step).sources]  # those not moved
     return render_template("dossiers/bulk.html", step=step, year=year, waiting=waiting, form=form,
                            results=results, label=tr(states.COMMUNE_WORKFLOW.transition(step).label)), (
         400 if form.errors else 200)

@@ -76,8 +76,14 @@ def report_sets(year: int) -> tuple[list[CriteriaSet], list[tuple[CriteriaSet, s
 
 def dashboard(province: Unit, year: int) -> Dashboard:
     sets, readiness = report_sets(year)
-    districts = units_within(province, Level.district)
-    units = units_within(province, Level.commune)
+    scope = units_within(province)
+    units = [u for u in scope if u.level == Level.commune.value]
+    # The rows: the districts that existed in the year; on the 2025 map, where communes stand right
+    # under the province, the province itself for them.
+    existed = [u for u in scope if u.existed_in(year)]
+    holding = {u.parent_id for u in units}
+    districts = ([u for u in existed if u.level == Level.district.value]
+                 + [u for u in existed if u.level == Level.province.value and u.id in holding])
     by_district: dict[int, list[Unit]] = {}
     for u in units:
         by_district.setdefault(u.parent_id, []).append(u)
@@ -95,7 +101,8 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     ):
         recognized_sets.setdefault(unit_id, set()).add(set_code)
     # The districts' readiness reads the same recognitions: from these rows, not a query per district.
-    provider = PreloadedAggregates(year, {d.code: by_district.get(d.id, []) for d in districts}, recognized_sets)
+    provider = PreloadedAggregates(year, {d.code: by_district.get(d.id, []) for d in districts
+                                          if d.level == Level.district.value}, recognized_sets)
     rows = []
     for district in districts:
         members = by_district.get(district.id, [])
@@ -111,7 +118,7 @@ def dashboard(province: Unit, year: int) -> Dashboard:
                 if held & set(counting[cset.code]) and unit_id in member_types
                 and cset.applies_to_unit_type(member_types[unit_id]))
         facts = Facts(year=year, unit_code=district.code, aggregates=provider)
-        for cset, code in readiness:
+        for cset, code in readiness if district.level == Level.district.value else ():
             results = check_requirements(cset, code, facts, "aggregate")
             row.readiness[(cset.code, code)] = (combine([r.status for r in results]),
                                                 criteria.Text.join([r.reason for r in results]))
@@ -184,8 +191,9 @@ def communes(province: Unit, year: int) -> tuple[list[CriteriaSet], list[Commune
     """Every commune of the province, district by district, with its dossier's state for each
     commune-level set in force in the year."""
     sets = [s for s in criteria.default_registry().latest() if s.applies_to_year(year) and s.level == "commune"]
-    districts = {d.id: d for d in units_within(province, Level.district)}
-    units = units_within(province, Level.commune)
+    scope = [u for u in units_within(province) if u.existed_in(year)]  # the map of that year
+    districts = {d.id: d for d in scope if d.level != Level.commune.value}  # on the 2025 map: the province
+    units = [u for u in scope if u.level == Level.commune.value]
     latest: dict[tuple[int, str], str] = {}
     for unit_id, set_code, state in db.session.execute(
             select(Dossier.unit_id, Dossier.criteria_set, Dossier.state)
