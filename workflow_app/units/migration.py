@@ -135,16 +135,15 @@ def plan_migration(province_code: str, decisions: dict[str, str] | None = None) 
     taken: dict[tuple[int, str, int], str] = {}  # (new unit, set, year) -> the dossier that goes there
     for dossier in dossiers:
         label = f"Hồ sơ số {dossier.id}: {dossier.criteria_set} năm {dossier.year}"
-        new_unit, why = target(dossier.unit)
+        if dossier.level == "commune":
+            new_unit, why = target(dossier.unit)
+        else:  # a district's own dossier: the new map has no districts (nor district police to file it)
+            new_unit, why = None, _("There are no district police on the new map: finish this dossier of %(unit)s "
+                                    "on the old one, or withdraw it.", unit=dossier.unit.name)
         if new_unit is None:
             plan.undecided.append(Undecided("dossier", dossier.id, label, _name(dossier.unit), why))
             continue
         route = route_of(new_unit, dossier.year)
-        if not route.files_on(dossier.level):
-            plan.undecided.append(Undecided("dossier", dossier.id, label, _name(dossier.unit), _(
-                "There are no district police on the new map: finish this dossier of %(unit)s on the old one, "
-                "or withdraw it.", unit=dossier.unit.name)))
-            continue
         key = (new_unit.id, dossier.criteria_set, dossier.year)
         there = taken.get(key) or _open_dossier_label(*key)
         if there:
