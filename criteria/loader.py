@@ -25,7 +25,7 @@ SETS_DIR = Path(__file__).parent / "sets"
 COMMON_FILE = "_common.json"
 # The format of a set file, as a JSON Schema: it also documents the format for whoever writes one.
 SCHEMA_FILE = Path(__file__).parent / "set.schema.json"
-LEVELS = {"commune": ("xa", "phuong", "thi_tran"), "district": ("huyen", "quan", "thi_xa", "thanh_pho")}
+LEVELS = {"commune": ("xa", "phuong", "thi_tran", "dac_khu"), "district": ("huyen", "quan", "thi_xa", "thanh_pho")}
 # Which input types each requirement field accepts.
 FIELD_TYPES = {
     ("number", "input"): ("count", "percent"),

@@ -1,11 +1,9 @@
 """The recognition workflow: states, transitions, guards, on `transitions`. No Flask, no SQL."""
-from .routes import ROUTES_FILE, Route, RouteTable, load_routes
 from .definitions import (
-    DEFAULT_ROUTE,
-    ROUTES,
     ACTING_ROLES,
     ALL_STATES,
     COMMUNE_WORKFLOW,
+    DEFAULT_ROUTE,
     DISTRICT_LEVEL,
     DISTRICT_WORKFLOW,
     EXIT,
@@ -13,6 +11,7 @@ from .definitions import (
     PV05_LEVEL,
     RETURN,
     REVIEWER_ROLE,
+    ROUTES,
     STATE_LABELS,
     SUBMITTING_ROLE,
     WORKFLOWS,
@@ -27,6 +26,7 @@ from .machine import (
     WorkflowMachine,
     machine_for,
 )
+from .routes import ROUTES_FILE, Route, RouteTable, load_routes
 
 __all__ = [
     "ACTING_ROLES", "ALL_STATES", "DEFAULT_ROUTE", "ROUTES", "ROUTES_FILE", "Route", "RouteTable", "load_routes", "EXIT", "FORWARD", "RETURN", "REVIEWER_ROLE", "Blocker", "COMMUNE_WORKFLOW", "DISTRICT_LEVEL", "DISTRICT_WORKFLOW", "GuardContext", "INPUT_GUARDS",

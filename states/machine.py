@@ -7,7 +7,13 @@ from typing import Callable
 
 from transitions import Machine, MachineError
 
-from .definitions import DEFAULT_ROUTE, WORKFLOWS, TransitionSpec, Workflow, workflow_for
+from .definitions import (
+    DEFAULT_ROUTE,
+    WORKFLOWS,
+    TransitionSpec,
+    Workflow,
+    workflow_for,
+)
 from .guards import GUARDS, Blocker, GuardContext, explain
 
 

@@ -228,9 +228,9 @@ def build_dossier(unit_code: str, set_code: str, state: str = "draft", *, year: 
     from datetime import date
 
     import criteria
+    import states
     from criteria.samples import passing_facts
     from workflow_app.models import Attestation, Dossier, Evidence, Verdict
-    import states
     from workflow_app.units.operations import get_unit, route_of
 
     cset = criteria.default_registry().get(set_code)

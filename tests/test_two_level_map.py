@@ -159,9 +159,9 @@ def test_an_old_unit_opens_no_dossier_after_it_ceased_to_exist(reformed, app, ma
 
 
 def test_migration_moves_people_and_open_dossiers_and_keeps_the_old_records(app, people, make_dossier, client, login):
-    old_recognized = make_dossier(MY_CAM, "xa-ntm-19.2", "pv05_verified", year=2023)
+    old_recognized = make_dossier(MY_CAM, "xa-ntm-19.2", "pv05_verified", year=2024)
     ops.fire_transition(people["pv05_officer"], old_recognized, "recognize", decision_number="9/QĐ-CAT",
-                        decision_date=date(2024, 1, 15), authority="Công an tỉnh Trà Vinh")
+                        decision_date=date(2025, 1, 15), authority="Công an tỉnh Trà Vinh")
     db.session.commit()
     paper = records.build("cong-nhan", old_recognized)
     open_one = make_dossier(MY_CAM, "xa-dien-hinh-antt", "district_reviewed", year=2025)
@@ -198,7 +198,7 @@ def test_migration_moves_people_and_open_dossiers_and_keeps_the_old_records(app,
     after = [(e.seq, e.seal) for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
     assert after[:len(entries_before)] == entries_before and len(after) == len(entries_before) + len(real.moves)
     assert trail.verify().ok
-    # The inspector, now of the new province, still reads and verifies the 2023 record.
+    # The inspector, now of the new province, still reads and verifies the 2024 record.
     inspector = db.session.get(User, people["inspector"].id)
     assert inspector.unit.map == "2025"
     login(inspector)
@@ -209,7 +209,7 @@ def test_migration_moves_people_and_open_dossiers_and_keeps_the_old_records(app,
     officer = app.test_client()
     officer.post("/login", data={"username": people["commune_officer"].username, "password": TEST_PASSWORD})
     home = officer.get("/").get_data(as_text=True)
-    assert "Hình thành từ" in home and "Xã Mỹ Cẩm" in home and "công nhận Xã NTM" in home and "2023" in home
+    assert "Hình thành từ" in home and "Xã Mỹ Cẩm</span> (đã công nhận Xã NTM (19.2) năm 2024)" in home
     # A second run finds nothing more to move.
     assert plan_migration("84").moves == []
 
@@ -268,3 +268,28 @@ def test_pv05_of_the_new_province_verifies_in_bulk_and_reads_the_overview_of_eit
     assert rows(2026) == ["Tỉnh Vĩnh Long"]  # the new communes stand under the province; the districts are gone
     in_2024 = rows(2024)
     assert "Huyện Càng Long" in in_2024 and "Tỉnh Vĩnh Long" not in in_2024 and len(in_2024) == 9 + 9 + 8
+
+
+def test_a_province_adds_the_2026_2030_set_as_a_new_file(tmp_path):
+    """The set's text is the province's to copy in verbatim; here another set's criteria stand in for it."""
+    import json
+    import shutil
+
+    from criteria.loader import SETS_DIR, check_file, load_directory
+
+    sets = tmp_path / "sets"
+    shutil.copytree(SETS_DIR, sets)
+    raw = json.loads((SETS_DIR / "xa-dien-hinh-antt-2023.2.json").read_text(encoding="utf-8"))
+    raw.update(code="xa-ntm-antt-2026", version="2026.1", issued_on="2025-12-31",
+               years={"from": 2026, "to": 2030}, unit_types=["xa", "phuong", "dac_khu"],
+               source={"document": "Quyết định số 51/2025/QĐ-TTg (tiêu chí về an ninh, trật tự)",
+                       "issuer": "Thủ tướng Chính phủ"})
+    raw.pop("short_name", None)
+    new_file = sets / "xa-ntm-antt-2026.json"
+    new_file.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    added = check_file(new_file, sets)
+    assert added.applies_to_year(2026) and added.applies_to_year(2030) and not added.applies_to_year(2025)
+    assert added.applies_to_unit_type("dac_khu")
+    registry = load_directory(sets)
+    in_force = {s.code for s in registry.latest() if s.applies_to_year(2026)}
+    assert "xa-ntm-antt-2026" in in_force and "xa-ntm-19.2" not in in_force and "huyen-ntm-9.4" not in in_force

@@ -5,8 +5,7 @@ from sqlalchemy import select, update
 
 from .. import notifications
 from ..auth.routes import safe_next
-from ..clock import utcnow
-from ..clock import today_in_vietnam
+from ..clock import today_in_vietnam, utcnow
 from ..dossiers.queries import inbox_for
 from ..extensions import db
 from ..i18n import LANGUAGES

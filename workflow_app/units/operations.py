@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import vietnam_provinces
-
-import states
 from flask_babel import gettext as _
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import joinedload
+
+import states
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
