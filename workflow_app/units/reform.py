@@ -96,8 +96,8 @@ def province_2025(code: str) -> Map2025:
 
     data = _correspondence()
     old_keys = data["DICT_PROVINCE"][key]
-    legacy = _rows(f"SELECT DISTINCT provinceKey, provinceCode, districtKey, districtCode, wardKey, wardCode "
-                   f"FROM admin_units_legacy WHERE provinceKey IN ({','.join('?' * len(old_keys))})", *old_keys)
+    legacy = _rows("SELECT DISTINCT provinceKey, provinceCode, districtKey, districtCode, wardKey, wardCode "
+                   "FROM admin_units_legacy WHERE provinceKey IN (SELECT value FROM json_each(?))", json.dumps(old_keys))
     old_provinces = sorted({unit_code(Level.province, r["provinceCode"]) for r in legacy})
     # An old unit by its key: a commune "province_district_commune"; an island district without
     # communes "province_district_" (it became a special zone, đặc khu).
