@@ -126,8 +126,7 @@ class UnitLineage(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     predecessor_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     successor_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
-    whole: Mapped[bool] = mapped_column(Boolean, default=True)
-    since: Mapped[date] = mapped_column(Date)
+    whole: Mapped[bool] = mapped_column(Boolean, default=True)  # since: the successor's valid_from
 
     predecessor: Mapped[Unit] = relationship(foreign_keys=[predecessor_id])
     successor: Mapped[Unit] = relationship(foreign_keys=[successor_id])

@@ -15,7 +15,7 @@ import states
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Unit, UnitLineage
+from ..models import Dossier, Unit, UnitLineage
 from ..roles import Level
 
 # The package labels every commune-level unit "xã" and every district-level unit "huyện";
@@ -201,8 +201,6 @@ class Origin:
 
 def origins(unit: Unit) -> list[Origin]:
     """The units `unit` was formed from and what each was recognized for, in two queries."""
-    from ..models import Dossier  # the units know no dossiers but here
-
     before = lineage_of([unit])[0][unit.id]
     if not before:
         return []

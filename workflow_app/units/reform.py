@@ -178,7 +178,7 @@ def load_map_2025(province_code: str) -> MapLoadResult:
                 wanted.add((old.id, new_ids[new_code], whole))
     have = {(r.predecessor_id, r.successor_id): r for r in db.session.execute(
         select(UnitLineage).where(UnitLineage.successor_id.in_([province_id, *new_ids.values()]))).scalars()}
-    added = [{"predecessor_id": p, "successor_id": s, "whole": w, "since": REFORM_DAY}
+    added = [{"predecessor_id": p, "successor_id": s, "whole": w}
              for p, s, w in sorted(wanted) if (p, s) not in have]
     for p, s, w in wanted:
         if (p, s) in have and have[(p, s)].whole != w:

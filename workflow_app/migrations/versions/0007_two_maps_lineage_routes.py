@@ -27,7 +27,6 @@ def upgrade():
     sa.Column('predecessor_id', sa.Integer(), nullable=False),
     sa.Column('successor_id', sa.Integer(), nullable=False),
     sa.Column('whole', sa.Boolean(), nullable=False),
-    sa.Column('since', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['predecessor_id'], ['unit.id'], name=op.f('fk_unit_lineage_predecessor_id_unit')),
     sa.ForeignKeyConstraint(['successor_id'], ['unit.id'], name=op.f('fk_unit_lineage_successor_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_lineage')),
