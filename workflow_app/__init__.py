@@ -13,6 +13,7 @@ import templates as _templates
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, login_manager, migrate
+from .i18n import install as install_translations
 from .i18n import select_locale
 from .web import BoundedJSONProvider, IdConverter
 
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_translations(app, babel)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "warning"

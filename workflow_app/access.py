@@ -14,10 +14,18 @@ from .models import AccessEntry, User
 
 def record(user: User, action: str, *, dossier_id: int | None = None, evidence_id: int | None = None,
            channel: str = "web") -> None:
-    """Write one entry in its own small transaction: reading never waits on, nor rolls back, a change."""
-    db.session.add(AccessEntry(user_id=user.id, actor=user.username, role=user.role, dossier_id=dossier_id,
-                               evidence_id=evidence_id, action=action, channel=channel))
-    db.session.commit()
+    """Write one entry in its own small transaction: reading never waits on, nor rolls back, a change.
+
+    What the request has read stays loaded (a commit would otherwise expire it, and the page about
+    to be shown would read the dossier, its unit and its user again)."""
+    session = db.session()
+    session.add(AccessEntry(user_id=user.id, actor=user.username, role=user.role, dossier_id=dossier_id,
+                            evidence_id=evidence_id, action=action, channel=channel))
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def purge() -> int:

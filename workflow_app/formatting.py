@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask import Flask
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 import criteria
@@ -38,6 +40,7 @@ def _lines(text: str) -> Markup:
     return _BR.join(escape(line) for line in text.split("\n"))
 
 
+@lru_cache(maxsize=4096)  # the criteria's wordings: a few hundred texts, shown on every dossier page
 def official_text(text: str) -> Markup:
     """A criterion's verbatim wording, safe: every piece escaped, only its italics (<i>…</i>, *…*)
     and line breaks turned into markup."""
@@ -101,8 +104,12 @@ def level_label(level: str) -> str:
 STATUS_BADGES = {"met": "success", "not_met": "danger", "incomplete": "warning"}
 
 
+STATUS_LABELS = {"met": _l("Met"), "not_met": _l("Not met"), "incomplete": _l("Incomplete")}
+
+
 def status_label(status: str) -> str:
-    return {"met": _("Met"), "not_met": _("Not met"), "incomplete": _("Incomplete")}.get(status, status)
+    label = STATUS_LABELS.get(status)
+    return status if label is None else str(label)
 
 
 def init_app(app: Flask) -> None:
