@@ -125,6 +125,10 @@ def users_for(units: list[Unit], writer: Writer) -> dict[tuple[str, int], dict]:
             writer.add(User, username=username, full_name=f"Công an {unit.name}", password_hash=shared,
                        role=role_of[unit.level], unit_id=unit.id, active=True, must_change_password=False,
                        email=f"{username}@bench.invalid", email_enabled=True, language="vi")
+    if "bocongan" not in taken:  # the ministry's reader, for the national overview
+        writer.add(User, username="bocongan", full_name="Bộ Công an", password_hash=shared, role="ministry_officer",
+                   unit_id=nation().id, active=True, must_change_password=False, email="bocongan@bench.invalid",
+                   email_enabled=True, language="vi")
     writer.flush(User)
     return {(u.role, u.unit_id): {"id": u.id, "username": u.username, "role": u.role}
             for u in db.session.scalars(select(User).where(User.username.like("u%")))}

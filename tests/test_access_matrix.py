@@ -144,6 +144,9 @@ MATRIX: dict[tuple[str, str], Case] = {
                                            request=web("GET", "/reports/communes.xlsx?year=2024")),
     ("reports.dashboard_xlsx", "GET"): Case("403 403 200 200 200", 302,
                                             request=web("GET", "/reports/dashboard.xlsx?year=2024")),
+    # --- the national overview: the ministry's alone (its reader is tried in test_national.py)
+    ("reports.national", "GET"): Case("403 403 403 403 403", 302, request=web("GET", "/reports/national")),
+    ("reports.national_xlsx", "GET"): Case("403 403 403 403 403", 302, request=web("GET", "/reports/national.xlsx")),
     # --- administration: users inside the admin's province, and outside it
     ("admin.users", "GET"): Case("403 403 403 403 200", 302, request=web("GET", "/admin/users")),
     ("admin.new_user", "GET"): Case("403 403 403 403 200", 302, request=web("GET", "/admin/users/new")),

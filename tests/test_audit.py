@@ -1,11 +1,13 @@
 """The audit trail: sealed, chained, append-only; verify names the first entry that fails."""
+import json
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Text, cast, select, text
 from sqlalchemy.exc import DatabaseError
 
 from workflow_app.audit import trail
+from workflow_app.canonical import dumps as canonical_json
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry
 
@@ -65,6 +67,56 @@ def test_an_edited_entry_is_named(chain):
     result = trail.verify()
     assert (result.ok, result.first_bad_seq, result.entries) == (False, 3, 2)
     assert "changed" in result.problem
+
+
+def stored_details(seq: int) -> str:
+    return db.session.scalar(select(cast(AuditEntry.details, Text)).where(AuditEntry.seq == seq))
+
+
+def test_details_are_stored_as_they_are_sealed(chain):
+    """Sorted keys, no spaces: verify seals the stored text without decoding it."""
+    assert stored_details(3) == '{"active":true,"role":"commune_officer","unit":"29269","user":"canbo2"}'
+
+
+def test_edited_details_are_named(chain):
+    with behind_the_apps_back():
+        db.session.execute(text("UPDATE audit_entry SET details = :d WHERE seq = 3"),
+                           {"d": stored_details(3).replace("canbo2", "canbo9")})
+    result = trail.verify()
+    assert (result.ok, result.first_bad_seq) == (False, 3)
+    assert "changed" in result.problem
+
+
+def test_details_stored_in_another_layout_still_verify(chain):
+    """An entry written before JSON was stored canonically: same content, other spacing and key
+    order. Its seal still holds, so the trail is intact."""
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.seq == 3)).one()
+    relaid = json.dumps(dict(reversed(list(entry.details.items()))), indent=1)
+    with behind_the_apps_back():
+        db.session.execute(text("UPDATE audit_entry SET details = :d WHERE seq = 3"), {"d": relaid})
+    assert stored_details(3) == relaid != canonical_json(entry.details)
+    result = trail.verify()
+    assert (result.ok, result.entries) == (True, 5)
+
+
+def test_verification_seals_the_stored_text_as_append_sealed_the_content(chain):
+    """The fast path of verify (each row written out as text) gives exactly the canonical bytes the
+    entry was sealed over, for awkward content too: so it is the path taken, not the fallback."""
+    trail.append(None, "comment_added", unit_code="29269", comment='Trả lời "gấp"\\ \n\t — 🚓',
+                 details={"z": [1, 2.5, None, True], "a": {"ý kiến": "Đồng ý", "n": -3}})
+    db.session.commit()
+    rows = list(trail._rows(db.session.connection()))
+    assert len(rows) == 6
+    for row in rows:
+        fields = dict(zip(trail.SEALED_FIELDS, row)) | {"details": json.loads(row[11])}
+        assert trail._stored_content(row) == trail.canonical(fields)
+        assert trail.compute_seal(app_key(), fields) == row[-1]
+
+
+def app_key() -> str:
+    from flask import current_app
+
+    return current_app.config["AUDIT_KEY"]
 
 
 def test_a_deleted_entry_is_named(chain):

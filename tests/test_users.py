@@ -136,15 +136,17 @@ def test_cli_create_user_scope_mismatch_is_a_clear_error(runner):
 def test_seed_demo_creates_every_demo_user_once(runner):
     result = runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
     assert result.exit_code == 0, result.output
-    assert "116 users created" in result.output
+    assert "117 users created" in result.output
     roles = dict(db.session.execute(select(User.role, func.count(User.id)).group_by(User.role)).all())
-    assert roles == {"admin": 1, "pv05_officer": 1, "inspector": 1, "district_officer": 9, "commune_officer": 104}
+    assert roles == {"admin": 1, "pv05_officer": 1, "inspector": 1, "district_officer": 9, "commune_officer": 104,
+                     "ministry_officer": 1}
+    assert db.session.scalar(select(User).where(User.username == "bocongan")).unit.name == "Việt Nam"
     assert db.session.scalar(select(User).where(User.username == "huyen849")).unit.name == "Huyện Trà Cú"
     xa = db.session.scalar(select(User).where(User.username == "xa29464"))
     assert xa.role == "commune_officer" and xa.unit.code == "29464" and xa.check_password(TEST_PASSWORD)
     again = runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
     assert "0 users created" in again.output
-    assert db.session.scalar(select(func.count(User.id))) == 116
+    assert db.session.scalar(select(func.count(User.id))) == 117
     assert db.session.scalar(select(func.count(Dossier.id))) == len(DEMO_DOSSIERS)  # not made twice
 
 

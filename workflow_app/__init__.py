@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import templates as _templates
 
+from . import canonical
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -45,6 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config.get("TRUSTED_PROXIES"):
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    # JSON columns are stored in the audit trail's canonical form, so that verifying the trail seals
+    # an entry's stored details as they are, without decoding and encoding them again.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": canonical.dumps,
+                                               **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)

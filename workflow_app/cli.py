@@ -98,8 +98,9 @@ def migrate_map_command(province, decisions, apply):
 
 @click.command("create-user")
 @click.argument("username")
-@click.option("--role", required=True, help="commune_officer, district_officer, pv05_officer, inspector or admin.")
-@click.option("--unit", "unit_code", required=True, help="Code of the user's unit, e.g. 84, 844, 29464.")
+@click.option("--role", required=True,
+              help="commune_officer, district_officer, pv05_officer, inspector, admin or ministry_officer.")
+@click.option("--unit", "unit_code", required=True, help="Code of the user's unit, e.g. 84, 844, 29464; VN for the ministry.")
 @click.option("--full-name", default=None, help="Defaults to the username.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
@@ -203,9 +204,12 @@ def audit_verify_command(checkpoint, workers):
         mark = parse_checkpoint(checkpoint) if checkpoint else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--checkpoint") from None
+    started = time.perf_counter()
     result = verify_parallel(mark, workers)
+    took = time.perf_counter() - started
     if result.ok:
         click.echo(f"OK: {result.entries} entries, the chain is intact (head {result.head_seq}:{result.head_seal}).")
+        click.echo(f"# walked in {took:.1f} s ({result.entries / max(took, 1e-9):,.0f} entries/s)", err=True)
         return
     click.echo(f"TAMPERED: entry {result.first_bad_seq}: {result.problem} ({result.entries} entries checked before it).", err=True)
     raise SystemExit(1)

@@ -14,7 +14,7 @@ from .dossiers import queries
 from .extensions import db
 from .models import Dossier, Notification, Unit, User, hash_password
 from .roles import Level, Role
-from .units.operations import get_unit, load_units, units_within
+from .units.operations import NATION_CODE, get_unit, load_units, units_within
 
 DEMO_PROVINCE = "84"
 # Demo dossiers go only to this district, so every other unit starts empty.
@@ -48,6 +48,7 @@ def _demo_accounts() -> list[tuple[str, str, Role, str]]:
         ("admin", "Quản trị hệ thống", Role.admin, province.code),
         ("pv05", "Phòng PV05 - Công an tỉnh Trà Vinh", Role.pv05_officer, province.code),
         ("thanhtra", "Thanh tra Công an tỉnh Trà Vinh", Role.inspector, province.code),
+        ("bocongan", "Cục Xây dựng phong trào bảo vệ ANTQ - Bộ Công an", Role.ministry_officer, NATION_CODE),
     ]
     for district in units_within(province, Level.district):
         accounts.append((f"huyen{district.code}", f"Công an {district.name}", Role.district_officer, district.code))
@@ -188,6 +189,7 @@ def demo_logins() -> list[tuple[str, str]]:
         ("admin", "Quản trị (admin)"),
         ("pv05", "Phòng PV05, Công an tỉnh (pv05_officer)"),
         ("thanhtra", "Thanh tra (inspector)"),
+        ("bocongan", "Bộ Công an, tổng hợp toàn quốc (ministry_officer)"),
         (f"huyen{district.code}", f"Công an {district.name} (district_officer)"),
     ]
     for commune in units_within(district, Level.commune):

@@ -40,7 +40,7 @@ class Unit(db.Model):
 
     __tablename__ = "unit"
     __table_args__ = (
-        CheckConstraint("level IN ('province', 'district', 'commune')", name="level"),
+        CheckConstraint("level IN ('nation', 'province', 'district', 'commune')", name="level"),
         # An official code is unique within its map: the 2025 map reuses codes of the one before.
         UniqueConstraint("map", "code"),
     )
@@ -97,7 +97,9 @@ class Unit(db.Model):
     def is_within(self, other: Unit) -> bool:
         """True when this unit is `other` or lies below it in the tree, or became (wholly or in
         part, on a later map) a unit that does: an old commune lies within the new commune and
-        the new province it went into."""
+        the new province it went into. Every unit lies within the nation."""
+        if other.level == Level.nation.value:
+            return True
         seen: set[int] = set()
         todo: list[Unit] = [self]
         while todo:
@@ -136,7 +138,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('commune_officer', 'district_officer', 'pv05_officer', 'inspector', 'admin')",
+            "role IN ('commune_officer', 'district_officer', 'pv05_officer', 'inspector', 'admin', 'ministry_officer')",
             name="role",
         ),
     )
@@ -189,13 +191,21 @@ class User(UserMixin, db.Model):
         """PV05, inspectors and administrators: the province's overview and audit trail."""
         return self.role_enum.level == Level.province
 
+    def can_read_nation(self) -> bool:
+        """The ministry: the national overview, and from it any province's overview."""
+        return self.role_enum.level == Level.nation
+
+    def can_read_overview(self) -> bool:
+        return self.can_read_province() or self.can_read_nation()
+
     def can_see_unit(self, unit: Unit) -> bool:
         """A user sees the units inside their own scope."""
         return unit.is_within(self.unit)
 
     def works_on_dossiers(self) -> bool:
-        """Everyone but the administrator, who manages users, works with dossiers."""
-        return self.role != Role.admin.value
+        """Everyone but the administrator, who manages users, and the ministry, which reads the
+        national overview, works with dossiers."""
+        return self.role not in (Role.admin.value, Role.ministry_officer.value)
 
     def can_open_dossiers(self) -> bool:
         """Commune police open their commune's dossiers, district police their district's."""
@@ -222,6 +232,10 @@ class Dossier(db.Model):
             sqlite_where=text("state <> 'withdrawn'"),
             postgresql_where=text("state <> 'withdrawn'"),
         ),
+        # The overviews count a year's dossiers by state, and the recognitions up to a year, for
+        # the whole country: read from these indexes alone, not from the (wide) rows.
+        Index("ix_dossier_year_state", "year", "state", "unit_id"),
+        Index("ix_dossier_recognitions", "state", "year", "unit_id", "criteria_set"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

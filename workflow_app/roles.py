@@ -7,8 +7,10 @@ from flask_babel import lazy_gettext as _l
 
 
 class Level(str, enum.Enum):
-    """Administrative level of a unit (tỉnh / huyện / xã)."""
+    """Administrative level of a unit (tỉnh / huyện / xã); the nation is the one unit above the
+    provinces, to which the ministry's readers are attached."""
 
+    nation = "nation"
     province = "province"
     district = "district"
     commune = "commune"
@@ -20,6 +22,7 @@ class Role(str, enum.Enum):
     pv05_officer = "pv05_officer"
     inspector = "inspector"
     admin = "admin"
+    ministry_officer = "ministry_officer"
 
     @property
     def level(self) -> Level:
@@ -37,6 +40,7 @@ ROLE_LEVEL = {
     Role.pv05_officer: Level.province,
     Role.inspector: Level.province,
     Role.admin: Level.province,
+    Role.ministry_officer: Level.nation,
 }
 
 ROLE_LABELS = {
@@ -45,9 +49,11 @@ ROLE_LABELS = {
     Role.pv05_officer: _l("PV05 (provincial police)"),
     Role.inspector: _l("Inspector"),
     Role.admin: _l("Administrator"),
+    Role.ministry_officer: _l("Ministry (whole country)"),
 }
 
 LEVEL_LABELS = {
+    Level.nation: _l("Nation"),
     Level.province: _l("Province"),
     Level.district: _l("District"),
     Level.commune: _l("Commune"),

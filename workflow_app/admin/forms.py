@@ -3,11 +3,13 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import DayField, Form
-from ..roles import ROLE_LABELS
+from ..roles import ROLE_LABELS, Level
 
 
 def role_choices():
-    return [(role.value, label) for role, label in ROLE_LABELS.items()]
+    """The roles an administrator gives, within a province (the ministry's accounts are made with
+    `flask create-user --unit VN`)."""
+    return [(role.value, label) for role, label in ROLE_LABELS.items() if role.level != Level.nation]
 
 
 class UserForm(Form):

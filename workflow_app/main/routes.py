@@ -18,6 +18,8 @@ from . import bp
 @bp.route("/")
 @login_required
 def index():
+    if current_user.can_read_nation():
+        return redirect(url_for("reports.national"))
     unit = current_user.unit
     return render_template(f"main/home_{current_user.role}.html", unit=unit, inbox=inbox_for(current_user),
                            origins=origins(unit), route=route_of(unit, today_in_vietnam().year))

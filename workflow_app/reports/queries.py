@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy.orm import aliased
 
 import criteria
 from criteria import CommuneStanding, CriteriaSet, Facts
@@ -210,3 +211,98 @@ def default_year(province: Unit) -> int:
     ids = [u.id for u in units_within(province)]
     latest = db.session.scalar(select(func.max(Dossier.year)).where(Dossier.unit_id.in_(ids)))
     return latest or today_in_vietnam().year
+
+
+@dataclass
+class ProvinceRow:
+    unit: Unit | None  # None for the whole country
+    communes: int = 0
+    states: dict[str, int] = field(default_factory=dict)
+    recognized: dict[str, int] = field(default_factory=dict)  # per commune set
+    eligible: dict[str, int] = field(default_factory=dict)
+
+    def share(self, set_code: str) -> float:
+        total = self.eligible.get(set_code, 0)
+        return 0.0 if total == 0 else self.recognized.get(set_code, 0) / total
+
+
+@dataclass
+class NationalBoard:
+    """The ministry's view of a year: each province that existed in it, as its own overview
+    totals it (its communes, their recognitions, its dossiers by state)."""
+
+    year: int
+    sets: list[CriteriaSet]
+    rows: list[ProvinceRow]
+
+    @property
+    def chart_set(self) -> CriteriaSet | None:
+        return next((s for s in self.sets if s.report.chart), None)
+
+    @property
+    def total(self) -> ProvinceRow:
+        total = ProvinceRow(None, sum(r.communes for r in self.rows))
+        for row in self.rows:
+            for mapping, into in ((row.states, total.states), (row.recognized, total.recognized),
+                                  (row.eligible, total.eligible)):
+                for key, n in mapping.items():
+                    into[key] = into.get(key, 0) + n
+        return total
+
+
+def _province_of_unit():
+    """(SQL expression for the id of a unit's province, the FROM clause that gives it): a unit,
+    its parent and its grandparent — the province is whichever of them is one."""
+    parent, grandparent = aliased(Unit), aliased(Unit)
+    province_id = case((Unit.level == Level.province.value, Unit.id),
+                       (parent.level == Level.province.value, parent.id), else_=grandparent.id)
+    joined = (Unit.__table__.outerjoin(parent, Unit.parent_id == parent.id)
+              .outerjoin(grandparent, parent.parent_id == grandparent.id))
+    return province_id, joined
+
+
+def national(year: int) -> NationalBoard:
+    """Every province of the year's map (both maps in 2025), in four queries whatever the size of
+    the country: the units, the communes by type, the dossiers by state, the recognitions."""
+    sets, _readiness = report_sets(year)
+    provinces = [u for u in db.session.execute(select(Unit).where(Unit.level == Level.province.value)).scalars()
+                 if u.existed_in(year)]
+    rows = {u.id: ProvinceRow(u) for u in sorted(provinces, key=lambda u: (u.map, u.code))}
+    province_id, joined = _province_of_unit()
+    communes = Unit.level == Level.commune.value
+    types: dict[str, int] = {}
+    for pid, unit_type, n in db.session.execute(
+            select(province_id, Unit.type, func.count()).select_from(joined).where(communes)
+            .group_by(province_id, Unit.type)):
+        if pid in rows:
+            rows[pid].communes += n
+            types[unit_type] = 0
+            for cset in sets:
+                if cset.applies_to_unit_type(unit_type):
+                    rows[pid].eligible[cset.code] = rows[pid].eligible.get(cset.code, 0) + n
+    for pid, state, n in db.session.execute(
+            select(province_id, Dossier.state, func.count()).select_from(joined.join(Dossier, Dossier.unit_id == Unit.id))
+            .where(Dossier.year == year).group_by(province_id, Dossier.state)):
+        if pid in rows:
+            rows[pid].states[state] = n
+    registry = criteria.default_registry()
+    if sets:
+        # A commune counts once per set, under whichever set recognizing it counts for that one.
+        columns = [func.count(distinct(Unit.id)).filter(and_(
+            Dossier.criteria_set.in_(registry.recognitions_for(cset.code)),
+            or_(*[Unit.type == t for t in types if cset.applies_to_unit_type(t)] or [Unit.id.is_(None)])))
+            for cset in sets]
+        for pid, *counts in db.session.execute(
+                select(province_id, *columns).select_from(joined.join(Dossier, Dossier.unit_id == Unit.id))
+                .where(communes, Dossier.state == "recognized", Dossier.year <= year).group_by(province_id)):
+            if pid in rows:
+                rows[pid].recognized = dict(zip([s.code for s in sets], counts))
+    for row in rows.values():
+        for cset in sets:
+            row.recognized.setdefault(cset.code, 0)
+            row.eligible.setdefault(cset.code, 0)
+    return NationalBoard(year, sets, list(rows.values()))
+
+
+def national_default_year() -> int:
+    return db.session.scalar(select(func.max(Dossier.year))) or today_in_vietnam().year

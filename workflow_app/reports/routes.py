@@ -4,32 +4,86 @@ from flask_login import current_user
 
 import states
 
+from ..errors import NotFound
 from ..exports import Sheet, xlsx_download
 from ..formatting import state_label
 from ..i18n import tr
-from ..models import User
+from ..models import Unit, User
+from ..roles import Level
+from ..units.operations import get_unit
 from ..web import requires
 from . import bp, queries
 
 
-def _data():
-    province = current_user.unit.province
-    year = request.args.get("year", type=int) or queries.default_year(province)
+def _province() -> Unit:
+    """The user's province; for the ministry, the one the national overview links to."""
+    if not current_user.can_read_nation():
+        return current_user.unit.province
+    try:
+        unit = get_unit(request.args.get("province", ""), request.args.get("map") or "-")
+    except NotFound:
+        abort(404)
+    if unit.level != Level.province.value:
+        abort(404)
+    return unit
+
+
+def _year(default) -> int:
+    year = request.args.get("year", type=int) or default()
     if not 2000 <= year <= 2100:
         abort(404)
-    return province, queries.dashboard(province, year)
+    return year
+
+
+def _data():
+    province = _province()
+    return province, queries.dashboard(province, _year(lambda: queries.default_year(province)))
+
+
+def _where(province: Unit) -> dict:
+    """The arguments that name the province in the overview's links (the ministry chooses it)."""
+    return {"province": province.code, "map": province.map} if current_user.can_read_nation() else {}
 
 
 @bp.route("/dashboard")
-@requires(User.can_read_province)
+@requires(User.can_read_overview)
 def dashboard():
     province, board = _data()
     return render_template("reports/dashboard.html", province=province, board=board, year=board.year,
-                           states=states.ALL_STATES, timed=queries.TIMED_STATES[:3])
+                           states=states.ALL_STATES, timed=queries.TIMED_STATES[:3], where=_where(province))
+
+
+@bp.route("/national")
+@requires(User.can_read_nation)
+def national():
+    board = queries.national(_year(queries.national_default_year))
+    return render_template("reports/national.html", board=board, year=board.year, states=states.ALL_STATES)
+
+
+@bp.route("/national.xlsx")
+@requires(User.can_read_nation)
+def national_xlsx():
+    board = queries.national(_year(queries.national_default_year))
+    header = [_("Province"), _("Communes")] + [state_label(s) for s in states.ALL_STATES]
+    widths = [28, 10] + [12] * len(states.ALL_STATES)
+    for cset in board.sets:
+        header += [_("%(set)s: recognized", set=tr(cset.name)), _("%(set)s: share recognized (%%)", set=tr(cset.name))]
+        widths += [16, 16]
+
+    def line(first: str, row) -> list:
+        cells = [first, row.communes] + [row.states.get(s, 0) for s in states.ALL_STATES]
+        for cset in board.sets:
+            cells += [row.recognized[cset.code], round(row.share(cset.code) * 100, 1)]
+        return cells
+
+    rows = [line(row.unit.name, row) for row in board.rows]
+    title = [_("National overview"), _("Year %(year)d", year=board.year)]
+    return xlsx_download(Sheet(str(board.year), title, header, rows, widths, total=line(_("Whole country"), board.total)),
+                         f"toan-quoc-{board.year}.xlsx")
 
 
 @bp.route("/dashboard.xlsx")
-@requires(User.can_read_province)
+@requires(User.can_read_overview)
 def dashboard_xlsx():
     province, board = _data()
     year = board.year
@@ -57,7 +111,7 @@ def dashboard_xlsx():
 
 
 @bp.route("/communes.xlsx")
-@requires(User.can_read_province)
+@requires(User.can_read_overview)
 def communes_xlsx():
     """Each district's communes and where their dossiers of the year stand, set by set."""
     province, board = _data()

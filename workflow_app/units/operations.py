@@ -32,6 +32,7 @@ TYPE_PREFIXES = {
 }
 LEGACY_MAP = "legacy"  # the map before 1 July 2025, from vietnam-provinces 0.6 (see reform.py for the next)
 CODE_WIDTH = {Level.province: 2, Level.district: 3, Level.commune: 5}
+NATION_CODE = "VN"  # the one unit above the provinces of both maps: the ministry's readers belong to it
 
 
 def unit_type_from_name(level: Level, name: str) -> str:
@@ -150,9 +151,22 @@ def route_of(unit: Unit, year: int) -> states.Route:
     return states.ROUTES.route_for(unit.map, unit.province.code, year)
 
 
+def nation() -> Unit:
+    """The nation, made on first use: the unit of the ministry's readers, above every province."""
+    unit = db.session.execute(select(Unit).where(Unit.level == Level.nation.value)).scalar_one_or_none()
+    if unit is None:
+        unit = Unit(map=LEGACY_MAP, code=NATION_CODE, name="Việt Nam", level=Level.nation.value, type="quoc_gia",
+                    search_name=search_key("Việt Nam"))
+        db.session.add(unit)
+        db.session.flush()
+    return unit
+
+
 def get_unit(code: str, map_: str | None = None) -> Unit:
     """The unit with this official code. The 2025 map reuses codes of the old one: without a map,
-    the unit that still exists (then the newer one)."""
+    the unit that still exists (then the newer one). "VN": the nation."""
+    if code.strip().upper() == NATION_CODE and not map_:
+        return nation()
     query = select(Unit).where(Unit.code == code.strip())
     if map_:
         query = query.where(Unit.map == map_)
@@ -217,7 +231,11 @@ def units_within(root: Unit, level: Level | None = None) -> list[Unit]:
     """The units of root's subtree (root included), optionally of one level, by code; with the
     units they were formed from and those units' subtrees, so that a unit of the new map keeps
     the records of the old units it came from (a new province: the old provinces, their districts
-    and communes; a new commune: the old communes, or the parts of them, it took in)."""
+    and communes; a new commune: the old communes, or the parts of them, it took in). The nation:
+    every unit."""
+    if root.level == Level.nation.value:
+        query = select(Unit) if level is None else select(Unit).where(Unit.level == level.value)
+        return sorted(db.session.execute(query).scalars(), key=lambda u: (not u.is_current, u.code))
     found: dict[int, Unit] = {}
     frontier = [root]
     while frontier:
