@@ -42,7 +42,7 @@ from workflow_app.models import (  # noqa: E402
     Verdict,
     hash_password,
 )
-from workflow_app.units.operations import load_units  # noqa: E402
+from workflow_app.units.operations import load_units, nation  # noqa: E402
 
 PASSWORD = "bench-mat-khau-2026"
 BATCH = 5_000
