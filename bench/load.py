@@ -25,8 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = ROOT / ".venv" / "bin"
-APP_PORT, REF_PORT = 8801, 8802
+APP_PORT, REF_PORT, SECOND_PORT = 8801, 8802, 8803
 PASSWORD = "bench-mat-khau-2026"  # bench/generate.py's
+MINISTRY = "bocongan"  # its reader of the national overview
 LUA = """
 wrk.method = os.getenv("WRK_METHOD") or "GET"
 local header = os.getenv("WRK_HEADER")
@@ -118,15 +119,27 @@ def api_token(username: str) -> str:
     return json.load(urllib.request.urlopen(request))["token"]  # nosec B310
 
 
-def wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str | None = None,
-        moves: str = "") -> dict:
+def start_wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str | None = None,
+              moves: str = "", connections: int = 16) -> subprocess.Popen:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
     env = {**os.environ, "WRK_HEADER": header, "WRK_METHOD": method, "WRK_MOVES": moves}
     if body is not None:
         env["WRK_BODY"] = body
-    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", script.name, url],  # nosec B603 B607
-                         env=env, capture_output=True, text=True, check=True).stdout
+    return subprocess.Popen(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],  # nosec B603 B607
+                            env=env, stdout=subprocess.PIPE, text=True)
+
+
+def wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str | None = None,
+        moves: str = "", connections: int = 16) -> dict:
+    return wrk_result(start_wrk(url, seconds, header, method, body, moves, connections))
+
+
+def wrk_result(process: subprocess.Popen) -> dict:
+    out, _err = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"wrk failed ({process.returncode})")
+
     def ms(label):
         match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
         value, unit = float(match.group(1)), match.group(2)
@@ -137,11 +150,73 @@ def wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str
             "p50_ms": ms("50"), "p99_ms": ms("99"), "non_2xx": int(errors.group(1)) if errors else 0}
 
 
+_CSRF = re.compile(r'((?:name="csrf_token"[^>]*value|name="csrf-token"[^>]*content)=")[^"]*')
+
+
+def answer(url: str, header: str) -> tuple[int, str]:
+    """Status and body of one request, the CSRF tokens (signed per request) blanked."""
+    name, _sep, value = header.partition(":")
+    request = urllib.request.Request(url, headers={name: value.strip()} if header else {})
+    with urllib.request.urlopen(request) as response:  # nosec B310 - our own server on 127.0.0.1
+        return response.status, _CSRF.sub(r"\1", response.read().decode())
+
+
+def moves_file(moves: list[tuple[int, str]]) -> str:
+    """A WRK_MOVES file: PV05 returns each of these dossiers to its district (path, authorization)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as listing:
+        for dossier_id, token in moves:
+            listing.write(f"/api/v1/dossiers/{dossier_id}/transitions/return_to_district\tBearer {token}\n")
+    return listing.name
+
+
+RETURN_BODY = json.dumps({"comment": "Đề nghị huyện thẩm định lại"})
+
+
+def scale_out(env: dict, gunicorn: list[str], targets: list[tuple], seconds: int, engine, tokens: dict) -> dict:
+    """A second application server on the same database, both driven at once (8 connections
+    each, as many as one server had alone): each page's combined throughput, whether both
+    servers give the same answer to the same session or token (nothing is kept in a server), and
+    transitions sent to both at once — each dossier moved once, the trail one chain."""
+    from sqlalchemy import text
+
+    second = start(gunicorn + ["-b", f"127.0.0.1:{SECOND_PORT}", "workflow_app:create_app()"], env, SECOND_PORT)
+    try:
+        pages = {}
+        for name, target, header, _reference in targets:
+            other = target.replace(f":{APP_PORT}/", f":{SECOND_PORT}/")
+            same = answer(target, header) == answer(other, header)
+            both = [wrk_result(p) for p in [start_wrk(target, seconds, header, connections=8),
+                                            start_wrk(other, seconds, header, connections=8)]]
+            pages[name] = {"rps": round(sum(r["rps"] for r in both), 2), "p99_ms": max(r["p99_ms"] for r in both),
+                           "non_2xx": sum(r["non_2xx"] for r in both), "same_answer": same}
+        with engine.connect() as connection:
+            movable = connection.execute(text(
+                "SELECT d.id, dist.parent_id FROM dossier d JOIN unit u ON u.id = d.unit_id "
+                "JOIN unit dist ON dist.id = u.parent_id WHERE d.state = 'district_reviewed' AND d.level = 'commune' "
+                "ORDER BY d.id")).all()
+        halves = [[(d, tokens[p]) for d, p in movable[i::2] if p in tokens] for i in (0, 1)]
+        runs = [start_wrk(f"http://127.0.0.1:{port}/", seconds, "", "POST", RETURN_BODY, moves=moves_file(half),
+                          connections=8) for port, half in zip((APP_PORT, SECOND_PORT), halves)]
+        results = [wrk_result(p) for p in runs]
+        accepted = sum(r["requests"] - r["non_2xx"] for r in results)
+        asked = [d for half in halves for d, _t in half]
+        with engine.connect() as connection:
+            moved = connection.execute(text("SELECT count(*) FROM dossier WHERE state = 'commune_submitted' "
+                                            "AND id = ANY(:ids)"), {"ids": asked}).scalar()
+        return {"pages": pages, "transitions": {"rps": round(sum(r["rps"] for r in results), 2),
+                                                "accepted": accepted, "dossiers_moved": moved,
+                                                "each_moved_once": moved == accepted}}
+    finally:
+        second.terminate()
+        second.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--transitions-only", action="store_true", help="skip the pages")
+    parser.add_argument("--no-scale-out", action="store_true", help="skip the run with two application servers")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is required")
     env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "SECRET_KEY": "bench-secret-key",
@@ -161,7 +236,7 @@ def main() -> None:
                                                "ORDER BY id LIMIT 1")).scalar()
             pv05 = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
                                            "ORDER BY id LIMIT 1")).scalar()
-        cookies = {name: session_cookie(name) for name in (district, pv05)}
+        cookies = {name: session_cookie(name) for name in (district, pv05, MINISTRY)}
         token = api_token(pv05)
         app_base, ref_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{REF_PORT}"
         targets = [
@@ -172,6 +247,7 @@ def main() -> None:
             ("audit trail page", f"{app_base}/audit/", f"Cookie: {cookies[pv05]}", "fortunes"),
             ("dossier page, 34 criteria", f"{app_base}/dossiers/{big}", f"Cookie: {cookies[pv05]}", "fortunes"),
             ("province overview", f"{app_base}/reports/dashboard?year=2024", f"Cookie: {cookies[pv05]}", "fortunes"),
+            ("national overview", f"{app_base}/reports/national?year=2024", f"Cookie: {cookies[MINISTRY]}", "fortunes"),
             ("API dossier list (20 items)", f"{app_base}/api/v1/dossiers?per_page=20", f"Authorization: Bearer {token}",
              "fortunes"),
         ]
@@ -200,13 +276,9 @@ def main() -> None:
                 "SELECT unit_id, username FROM user_account WHERE role = 'pv05_officer'")).all())
         tokens = {province: api_token(officers[province]) for province in {p for _d, p in movable}}
         for round_no in range(args.rounds):
-            with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as listing:
-                for dossier_id, province in movable[round_no::args.rounds]:
-                    listing.write(f"/api/v1/dossiers/{dossier_id}/transitions/return_to_district\t"
-                                  f"Bearer {tokens[province]}\n")
+            listing = moves_file([(d, tokens[p]) for d, p in movable[round_no::args.rounds * 2]])  # half kept
             before = cpu_seconds(app.pid)
-            result = wrk(f"{app_base}/", args.seconds, "", "POST",
-                         json.dumps({"comment": "Đề nghị huyện thẩm định lại"}), moves=listing.name)
+            result = wrk(f"{app_base}/", args.seconds, "", "POST", RETURN_BODY, moves=listing)
             result["cpu_ms"] = (cpu_seconds(app.pid) - before) * 1000 / max(result["requests"], 1)
             runs.setdefault("transition (return to district)", []).append(result)
             before = cpu_seconds(ref.pid)
@@ -222,15 +294,24 @@ def main() -> None:
         for name, _t, _h, reference in targets:
             own, ref_result = summary[name], summary[f"reference: {reference}"]
             own["share_of_reference"] = round(ref_result["cpu_ms"] / own["cpu_ms"], 3) if own["cpu_ms"] else None
+        peak = peak_memory_mb(app.pid)
+        shown = [t for t in targets if t[0] in ("district inbox", "dossier page, 34 criteria", "API dossier (34 criteria)",
+                                                 "national overview")]
+        scaled = None if args.no_scale_out else scale_out(env, gunicorn, shown, args.seconds, engine, tokens)
         started = time.perf_counter()
         verified = subprocess.run([str(BIN / "flask"), "--app", "workflow_app", "audit", "verify"], env=env, cwd=ROOT,  # nosec B603
                                   capture_output=True, text=True)
         took = time.perf_counter() - started
-        entries = int(re.search(r"(\d+) entries", verified.stdout + verified.stderr).group(1))
-        report = {"targets": summary, "peak_worker_mb": round(peak_memory_mb(app.pid), 1),
+        output = verified.stdout + verified.stderr
+        entries = int(re.search(r"(\d+) entries", output).group(1))
+        walked = re.search(r"walked in ([\d.]+) s", output)
+        report = {"targets": summary, "peak_worker_mb": round(peak, 1),
                   "seconds": args.seconds, "rounds": args.rounds,
-                  "audit_verify": {"entries": entries, "seconds": round(took, 1), "entries_per_second": round(entries / took),
-                                   "ok": verified.returncode == 0}}
+                  # the walk itself (as the command reports it), and the whole command with its start-up
+                  "audit_verify": {"entries": entries, "seconds": float(walked.group(1)) if walked else None,
+                                   "entries_per_second": round(entries / float(walked.group(1))) if walked else None,
+                                   "command_seconds": round(took, 1), "ok": verified.returncode == 0},
+                  "two_servers": scaled}
         (ROOT / "bench" / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         print(f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>9}{'share':>8}")
         for label, row in summary.items():
@@ -239,8 +320,18 @@ def main() -> None:
                   f"{(f'{share:.0%}' if share else ''):>8}")
         print(f"peak worker memory: {report['peak_worker_mb']} MB")
         audit = report["audit_verify"]
-        print(f"audit verify: {audit['entries']:,} entries in {audit['seconds']} s "
-              f"({audit['entries_per_second']:,}/s), {'intact' if audit['ok'] else 'NOT intact'}")
+        print(f"audit verify: {audit['entries']:,} entries walked in {audit['seconds']} s "
+              f"({audit['entries_per_second']:,}/s; the command {audit['command_seconds']} s with its start-up), "
+              f"{'intact' if audit['ok'] else 'NOT intact'}")
+        if scaled:
+            print("two application servers on one database, at once:")
+            for name, row in scaled["pages"].items():
+                alone = summary[name]
+                print(f"  {name:<30}{row['rps']:>8.0f} req/s (one server {alone['rps']:.0f}), p99 {row['p99_ms']:.0f} ms, "
+                      f"non-2xx {row['non_2xx']}, same answer on both: {row['same_answer']}")
+            moves = scaled["transitions"]
+            print(f"  transitions: {moves['rps']:.0f}/s, {moves['accepted']} accepted, {moves['dossiers_moved']} dossiers "
+                  f"moved: each once: {moves['each_moved_once']}")
     finally:
         for process in (app, ref):
             process.terminate()

@@ -50,6 +50,12 @@ def national_holiday(day: date) -> str | None:
     return _national(day.year).get(day)
 
 
+@lru_cache(maxsize=256)
+def _new_year(year: int) -> int:
+    """The ordinal of 1 January: a day's place in its year is its ordinal minus this."""
+    return date(year, 1, 1).toordinal()
+
+
 @lru_cache(maxsize=64)
 def _national_days(year: int) -> tuple[bool, ...]:
     """Whether each day of the year (1 January first) is a working day nationwide."""
@@ -87,7 +93,7 @@ class WorkCalendar:
     def is_working(self, day: date) -> bool:
         if day in self.exceptions:
             return self.exceptions[day]
-        return _national_days(day.year)[day.timetuple().tm_yday - 1]
+        return _national_days(day.year)[day.toordinal() - _new_year(day.year)]
 
     def add(self, start: date, days: int) -> date:
         """The `days`-th working day after `start` (a dossier received on Friday with 1 day is due Monday)."""
@@ -109,7 +115,7 @@ class WorkCalendar:
                 total += self.is_working(first + timedelta(days=n))
                 running.append(total)
             self._running[day.year] = running
-        return running[day.timetuple().tm_yday - 1]
+        return running[day.toordinal() - _new_year(day.year)]
 
     def count(self, start: date, end: date) -> int:
         """Working days after `start`, up to and including `end` (0 when end is not after start)."""

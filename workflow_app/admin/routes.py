@@ -16,7 +16,7 @@ from ..deadlines import (
 )
 from ..extensions import db
 from ..models import CalendarDay, Campaign, Unit, User
-from ..units.operations import search_key, units_within
+from ..units.operations import among, ids_within, search_key, units_within
 from ..web import requires, submit
 from . import bp
 from . import calendar as calendar_ops
@@ -48,8 +48,8 @@ def _unit_choices() -> dict[str, list[tuple[str, str]]]:
 @admin_required
 def users():
     form = UserFilterForm(request.args)
-    scope = [u.id for u in units_within(current_user.unit)]
-    query = select(User).join(User.unit).where(User.unit_id.in_(scope))
+    scope = ids_within(current_user.unit)
+    query = select(User).join(User.unit).where(among(User.unit_id, scope))
     if form.validate() and form.q.data:
         key = f"%{search_key(form.q.data)}%"
         query = query.where(or_(func.lower(User.username).like(key), Unit.search_name.like(key)))

@@ -25,7 +25,7 @@ from ..formatting import official_text, plain_text
 from ..i18n import language, tr
 from ..models import AuditEntry, Dossier, Unit
 from ..transaction import unit_of_work
-from ..units.operations import get_unit, lineage_of, units_within
+from ..units.operations import among, get_unit, lineage_of, units_within
 from ..units.reform import MAPS
 from . import bp
 from . import tokens as token_ops
@@ -214,7 +214,7 @@ def open_dossier(body):
                  "per_page": {"type": "integer", "minimum": 1, "maximum": 100}},
           response=ref("DossierPage"), errors=(400,))
 def list_dossiers(query):
-    stmt = (select(Dossier).where(Dossier.unit_id.in_(queries.visible_unit_ids(g.api_user)))
+    stmt = (select(Dossier).where(among(Dossier.unit_id, queries.visible_unit_ids(g.api_user)))
             .options(selectinload(Dossier.unit), selectinload(Dossier.attestations), selectinload(Dossier.verdicts),
                      selectinload(Dossier.evidence)))
     if "state" in query:

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from ..clock import start_of_day
 from ..extensions import db
 from ..models import AuditEntry, Unit, User
-from ..units.operations import search_key, units_within
+from ..units.operations import among, scope_ids, search_key, units_within
 
 
 @dataclass
@@ -23,13 +23,13 @@ class AuditFilter:
 
 
 def visible_codes(user: User) -> list[str]:
-    return [u.code for u in units_within(user.unit)]
+    return list(db.session.scalars(select(Unit.code).where(Unit.id.in_(scope_ids(user.unit)))))
 
 
 def audit_query(user: User, f: AuditFilter):
     """Entries within the user's scope matching the filter, newest first."""
     codes = visible_codes(user)
-    query = select(AuditEntry).where(AuditEntry.unit_code.in_(codes))
+    query = select(AuditEntry).where(among(AuditEntry.unit_code, codes))
     if f.unit:
         wanted = f.unit.strip()
         matching = [u.code for u in units_within(user.unit) if u.code == wanted or search_key(wanted) in u.search_name]
@@ -39,7 +39,7 @@ def audit_query(user: User, f: AuditFilter):
     if f.actor:
         wanted = search_key(f.actor)
         people = db.session.execute(select(User.id, User.full_name).join(Unit, User.unit_id == Unit.id)
-                                    .where(Unit.code.in_(codes))).all()
+                                    .where(among(Unit.code, codes))).all()
         named = [i for i, full_name in people if wanted in search_key(full_name)]
         query = query.where(or_(AuditEntry.actor == f.actor.strip().lower(), AuditEntry.actor_id.in_(named)))
     if f.action:

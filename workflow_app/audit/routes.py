@@ -15,7 +15,7 @@ from ..extensions import db
 from ..formatting import format_datetime_vn, role_label, state_label
 from ..forms import DayField, Form
 from ..models import AccessEntry, Dossier, User
-from ..units.operations import units_within
+from ..units.operations import among, ids_within
 from ..web import requires
 from . import bp, trail
 from .labels import (
@@ -132,9 +132,9 @@ def _access_query():
     form = AccessFilterForm(request.args)
     form.action.choices = [("", "—")] + [(k, str(v)) for k, v in ACCESS_ACTIONS.items()]
     query = select(AccessEntry).order_by(AccessEntry.id.desc())
-    scope = [u.id for u in units_within(current_user.unit)]
+    scope = ids_within(current_user.unit)
     query = query.where(or_(AccessEntry.dossier_id.is_(None),
-                            AccessEntry.dossier_id.in_(select(Dossier.id).where(Dossier.unit_id.in_(scope)))))
+                            AccessEntry.dossier_id.in_(select(Dossier.id).where(among(Dossier.unit_id, scope)))))
     if form.validate():
         if form.actor.data:
             needle = f"%{form.actor.data.strip().lower()}%"

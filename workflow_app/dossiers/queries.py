@@ -14,7 +14,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Dossier, Evidence, User
 from ..roles import Level
-from ..units.operations import units_within
+from ..units.operations import among, ids_within
 from .aggregates import DatabaseAggregates
 
 
@@ -54,7 +54,7 @@ def get_evidence(user: User, dossier: Dossier, evidence_id: int) -> Evidence:
 
 
 def visible_unit_ids(user: User) -> list[int]:
-    return [u.id for u in units_within(user.unit)]
+    return ids_within(user.unit)
 
 
 def verdicts_by_level(dossier: Dossier) -> dict[str, dict[str, states.Verdict]]:
@@ -96,7 +96,7 @@ def inbox_for(user: User) -> dict[str, list[Dossier]]:
     Both follow from the workflow table: a dossier waits for the roles that may move it forward
     or back from its state; the submitting role sees only its own unit's dossiers.
     """
-    scope = Dossier.unit_id.in_(visible_unit_ids(user))
+    scope = among(Dossier.unit_id, visible_unit_ids(user))
     own = Dossier.unit_id == user.unit_id
 
     def condition(states_of) -> object:

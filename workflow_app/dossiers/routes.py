@@ -21,7 +21,14 @@ from ..formatting import format_date_vn, format_datetime_vn
 from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..roles import Level
-from ..units.operations import origins, route_of, search_key, units_within
+from ..units.operations import (
+    among,
+    ids_within,
+    origins,
+    route_of,
+    search_key,
+    units_within,
+)
 from ..web import submit
 from . import bp, queries
 from . import evidence as storage
@@ -65,18 +72,18 @@ def _listed():
     form.criteria_set.choices = _set_choices(blank=True)
     form.state.choices = _state_choices()
     form.sort.choices = [("", _("Latest change first")), ("due", _("Due first"))]
-    scope = units_within(current_user.unit)  # loaded once: the list's bound and its district filter
-    districts = [u for u in scope if u.level == Level.district.value]
+    scope = ids_within(current_user.unit)
+    districts = list(db.session.scalars(select(Unit).where(among(Unit.id, scope), Unit.level == Level.district.value)
+                                        .order_by(Unit.code)))
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]
     query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id).options(contains_eager(Dossier.unit))
-             .where(Dossier.unit_id.in_([u.id for u in scope])))
+             .where(among(Dossier.unit_id, scope)))
     if form.validate():
         if form.q.data:
             query = query.where(Unit.search_name.like(f"%{search_key(form.q.data)}%"))
         district = next((d for d in districts if d.code == form.district.data), None)
         if district is not None:  # the district's own dossiers and its communes'
-            query = query.where(Dossier.unit_id.in_(
-                [u.id for u in scope if district.id in (u.id, u.parent_id)]))
+            query = query.where(or_(Unit.id == district.id, Unit.parent_id == district.id))
         if form.criteria_set.data:
             query = query.where(Dossier.criteria_set == form.criteria_set.data)
         if form.year.data:
@@ -87,13 +94,13 @@ def _listed():
         order = (Dossier.due_on.is_(None), Dossier.due_on, Dossier.id)
     else:
         order = (Dossier.updated_at.desc(), Dossier.id.desc())
-    return form, query.order_by(*order), {u.id: u for u in scope}
+    return form, query.order_by(*order)
 
 
 @bp.route("/")
 @login_required
 def index():
-    form, query, _units = _listed()
+    form, query = _listed()
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("dossiers/index.html", form=form, page=page, args=args)
@@ -103,8 +110,9 @@ def index():
 @login_required
 def export_xlsx():
     """The list as filtered, for the office's files."""
-    form, query, units = _listed()
+    form, query = _listed()
     registry = criteria.default_registry()
+    units = {u.id: u for u in units_within(current_user.unit)}
 
     def rows():
         for d in db.session.scalars(query.limit(EXPORT_LIMIT)):
@@ -143,10 +151,10 @@ def bulk():
     if step not in BULK_STEPS:
         abort(404)
     year = request.values.get("year", type=int) or today_in_vietnam().year
-    scope = [u.id for u in units_within(current_user.unit)]
+    scope = ids_within(current_user.unit)
     waiting = db.session.scalars(select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
                                  .options(contains_eager(Dossier.unit))
-                                 .where(Dossier.unit_id.in_(scope), Dossier.year == year,
+                                 .where(among(Dossier.unit_id, scope), Dossier.year == year,
                                         _waiting_for(step))
                                  .order_by(Dossier.due_on.is_(None), Dossier.due_on, Unit.code)).all()
     form = BulkForm()

@@ -17,7 +17,7 @@ from ..dossiers.aggregates import DatabaseAggregates
 from ..extensions import db
 from ..models import AuditEntry, Dossier, Unit
 from ..roles import Level
-from ..units.operations import units_within
+from ..units.operations import among, ids_within, units_within
 
 
 @dataclass
@@ -91,33 +91,33 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     unit_district = {u.id: u.parent_id for u in units} | {d.id: d.id for d in districts}
     state_counts = db.session.execute(
         select(Dossier.unit_id, Dossier.state, func.count()).where(
-            Dossier.unit_id.in_(list(unit_district)), Dossier.year == year).group_by(Dossier.unit_id, Dossier.state)
+            among(Dossier.unit_id, list(unit_district)), Dossier.year == year).group_by(Dossier.unit_id, Dossier.state)
     ).all()
     registry = criteria.default_registry()
     counting = {s.code: registry.recognitions_for(s.code) for s in sets}
     recognized_sets: dict[int, set[str]] = {}
     for unit_id, set_code in db.session.execute(
         select(Dossier.unit_id, Dossier.criteria_set).where(
-            Dossier.unit_id.in_([u.id for u in units]), Dossier.state == "recognized", Dossier.year <= year).distinct()
+            among(Dossier.unit_id, [u.id for u in units]), Dossier.state == "recognized", Dossier.year <= year).distinct()
     ):
         recognized_sets.setdefault(unit_id, set()).add(set_code)
     # The districts' readiness reads the same recognitions: from these rows, not a query per district.
     provider = PreloadedAggregates(year, {d.code: by_district.get(d.id, []) for d in districts
                                           if d.level == Level.district.value}, recognized_sets)
+    states_of: dict[int, dict[str, int]] = {}  # district id -> state -> dossiers
+    for unit_id, state, n in state_counts:
+        counts = states_of.setdefault(unit_district.get(unit_id), {})
+        counts[state] = counts.get(state, 0) + n
     rows = []
     for district in districts:
         members = by_district.get(district.id, [])
         row = DistrictRow(district, len(members), sum(1 for u in members if u.type == "xa"))
-        for unit_id, state, n in state_counts:
-            if unit_district.get(unit_id) == district.id:
-                row.states[state] = row.states.get(state, 0) + n
-        member_types = {u.id: u.type for u in members}
+        row.states = states_of.get(district.id, {})
         for cset in sets:
-            row.eligible[cset.code] = sum(1 for t in member_types.values() if cset.applies_to_unit_type(t))
-            row.recognized[cset.code] = sum(
-                1 for unit_id, held in recognized_sets.items()
-                if held & set(counting[cset.code]) and unit_id in member_types
-                and cset.applies_to_unit_type(member_types[unit_id]))
+            eligible = [u for u in members if cset.applies_to_unit_type(u.type)]
+            wanted = set(counting[cset.code])
+            row.eligible[cset.code] = len(eligible)
+            row.recognized[cset.code] = sum(1 for u in eligible if recognized_sets.get(u.id, set()) & wanted)
         facts = Facts(year=year, unit_code=district.code, aggregates=provider)
         for cset, code in readiness if district.level == Level.district.value else ():
             results = check_requirements(cset, code, facts, "aggregate")
@@ -155,14 +155,14 @@ def _timeliness(board: Dashboard, province: Unit, unit_district: dict[int, int],
     today = today_in_vietnam()
     by_id = {row.unit.id: row for row in board.rows}
     for unit_id, due in db.session.execute(select(Dossier.unit_id, Dossier.due_on).where(
-            Dossier.unit_id.in_(list(unit_district)), Dossier.state.in_(OPEN_STATES), Dossier.due_on < today)):
+            among(Dossier.unit_id, list(unit_district)), Dossier.state.in_(OPEN_STATES), Dossier.due_on < today)):
         row = by_id.get(unit_district.get(unit_id))
         if row is not None and schedule.overdue_days(due, today):
             row.overdue += 1
     moves = db.session.execute(
         select(Dossier.unit_id, AuditEntry.dossier_id, AuditEntry.at, AuditEntry.from_state, AuditEntry.to_state)
         .join(Dossier, Dossier.id == AuditEntry.dossier_id)
-        .where(Dossier.unit_id.in_(list(unit_district)), Dossier.year == year, AuditEntry.to_state.is_not(None))
+        .where(among(Dossier.unit_id, list(unit_district)), Dossier.year == year, AuditEntry.to_state.is_not(None))
         .order_by(AuditEntry.dossier_id, AuditEntry.seq)).all()
     spent: dict[tuple[int, str], list[int]] = {}
     entered: dict[int, tuple[str, object]] = {}
@@ -198,7 +198,7 @@ def communes(province: Unit, year: int) -> tuple[list[CriteriaSet], list[Commune
     latest: dict[tuple[int, str], str] = {}
     for unit_id, set_code, state in db.session.execute(
             select(Dossier.unit_id, Dossier.criteria_set, Dossier.state)
-            .where(Dossier.unit_id.in_([u.id for u in units]), Dossier.year == year).order_by(Dossier.id)):
+            .where(among(Dossier.unit_id, [u.id for u in units]), Dossier.year == year).order_by(Dossier.id)):
         latest[(unit_id, set_code)] = state  # ordered by id: the newest dossier wins
     rows = [CommuneRow(districts[u.parent_id], u, {s.code: latest.get((u.id, s.code), "") for s in sets})
             for u in units if u.parent_id in districts]
@@ -208,8 +208,8 @@ def communes(province: Unit, year: int) -> tuple[list[CriteriaSet], list[Commune
 
 def default_year(province: Unit) -> int:
     """The latest year with a dossier in the province, or this year."""
-    ids = [u.id for u in units_within(province)]
-    latest = db.session.scalar(select(func.max(Dossier.year)).where(Dossier.unit_id.in_(ids)))
+    ids = ids_within(province)
+    latest = db.session.scalar(select(func.max(Dossier.year)).where(among(Dossier.unit_id, ids)))
     return latest or today_in_vietnam().year
 
 

@@ -8,7 +8,18 @@ from functools import lru_cache
 
 import vietnam_provinces
 from flask_babel import gettext as _
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    any_,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import joinedload
 
 import states
@@ -246,6 +257,50 @@ def units_within(root: Unit, level: Level | None = None) -> list[Unit]:
         frontier = [u for u in before if u.id not in found]
     units = found.values() if level is None else [u for u in found.values() if u.level == level.value]
     return sorted(units, key=lambda u: (not u.is_current, u.code))  # today's units first
+
+
+# units_within(root)'s ids in one statement on PostgreSQL: down the tree and back along the
+# lineage, each step looked up by index from the units found so far.
+_SCOPE_POSTGRESQL = text("""
+    WITH RECURSIVE scope(id) AS (
+        SELECT CAST(:root AS INTEGER)
+        UNION
+        SELECT step.id FROM scope CROSS JOIN LATERAL (
+            SELECT unit.id FROM unit WHERE unit.parent_id = scope.id
+            UNION ALL
+            SELECT unit_lineage.predecessor_id FROM unit_lineage WHERE unit_lineage.successor_id = scope.id
+        ) AS step(id)
+    )
+    SELECT id FROM scope""")
+
+
+def scope_ids(root: Unit):
+    """The ids of units_within(root), as a subquery to filter by (`Dossier.unit_id.in_(...)`):
+    nothing is loaded, and the statement is the same whatever the size of the scope."""
+    if root.level == Level.nation.value:
+        return select(Unit.id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return select(_SCOPE_POSTGRESQL.bindparams(root=root.id).columns(id=Integer).subquery().c.id)
+    # Elsewhere (SQLite has no LATERAL): the same walk over the union of both kinds of edges.
+    edges = union_all(select(Unit.id.label("child"), Unit.parent_id.label("parent")).where(Unit.parent_id.is_not(None)),
+                      select(UnitLineage.predecessor_id, UnitLineage.successor_id)).subquery("edges")
+    scope = select(literal(root.id, Integer).label("id")).cte("scope", recursive=True)
+    scope = scope.union(select(edges.c.child).join(scope, edges.c.parent == scope.c.id))
+    return select(scope.c.id)
+
+
+def among(column, values: list):
+    """`column IN values`; on PostgreSQL as one array parameter (`= ANY(...)`): a province's
+    hundreds of units are one value to send, not hundreds of placeholders to write and parse."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
+
+
+def ids_within(root: Unit) -> list[int]:
+    """The ids of units_within(root), read as numbers only. Pages filter by this list rather than
+    by the subquery: the planner then knows how few units a scope has."""
+    return list(db.session.scalars(scope_ids(root)))
 
 
 def subtree(roots: list[Unit]) -> list[Unit]:
