@@ -355,3 +355,26 @@ def test_on_a_phone_the_unread_count_and_the_due_dates_show_without_opening_anyt
     box = header.bounding_box()
     assert header.is_visible() and box["x"] + box["width"] <= 390  # the due column fits the screen
     context.close()
+
+
+def test_the_ministry_reads_the_country_at_a_desk_and_on_a_phone_then_opens_a_province(server, browser, shots):
+    _app, base = server
+    for width, height, name, present in ((1366, 900, "13-tong-hop-toan-quoc", "[data-testid=national-table]"),
+                                         (390, 844, "14-dien-thoai-toan-quoc", "[data-testid=national-cards]")):
+        context, page = signed_in(browser, base, "bocongan", width, height)
+        assert page.url == f"{base}/reports/national"  # the ministry's home is the country
+        assert page.locator(present).is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+        context.close()
+    context, page = signed_in(browser, base, "bocongan", 1366, 900)
+    row = page.locator("[data-testid=province-legacy-84]")
+    assert "Tỉnh Trà Vinh" in row.inner_text() and "7/85" in row.inner_text()  # the demo's recognized xã
+    with page.expect_navigation():
+        row.get_by_role("link", name="Tỉnh Trà Vinh").click()
+    assert page.locator("h1").inner_text().startswith("Tổng hợp toàn tỉnh: Tỉnh Trà Vinh")
+    assert page.locator("[data-testid=province-total]").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="← Tổng hợp toàn quốc").click()
+    assert page.url.startswith(f"{base}/reports/national")
+    context.close()
