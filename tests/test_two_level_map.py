@@ -293,3 +293,18 @@ def test_a_province_adds_the_2026_2030_set_as_a_new_file(tmp_path):
     registry = load_directory(sets)
     in_force = {s.code for s in registry.latest() if s.applies_to_year(2026)}
     assert "xa-ntm-antt-2026" in in_force and "xa-ntm-19.2" not in in_force and "huyen-ntm-9.4" not in in_force
+
+
+@pytest.mark.parametrize("root", [("2025", "86"), ("2025", "29266"), ("legacy", "84"), ("legacy", "844"),
+                                  ("legacy", "29269")])
+def test_the_scope_read_in_one_query_is_the_scope_walked_unit_by_unit(reformed, root):
+    """Pages filter by ids_within (one recursive statement); it must reach exactly the units
+    units_within walks to: down the tree and back along the lineage (the new Vĩnh Long reaches
+    Trà Vinh's communes; new Xã Càng Long the old communes it was formed from)."""
+    from workflow_app.units.operations import ids_within, units_within
+
+    unit = new(root[1]) if root[0] == "2025" else legacy(root[1])
+    walked = sorted(u.id for u in units_within(unit))
+    assert sorted(ids_within(unit)) == walked
+    if root == ("2025", "86"):
+        assert legacy("29269").id in walked and legacy("84").id in walked

@@ -275,8 +275,8 @@ _SCOPE_POSTGRESQL = text("""
 
 
 def scope_ids(root: Unit):
-    """The ids of units_within(root), as a subquery to filter by (`Dossier.unit_id.in_(...)`):
-    nothing is loaded, and the statement is the same whatever the size of the scope."""
+    """The ids of units_within(root), as one statement (read by ids_within, or used as a subquery):
+    no unit is loaded, and the statement is the same whatever the size of the scope."""
     if root.level == Level.nation.value:
         return select(Unit.id)
     if db.session.get_bind().dialect.name == "postgresql":
