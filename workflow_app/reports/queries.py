@@ -21,21 +21,36 @@ from ..units.operations import among, ids_within, units_within
 
 
 @dataclass
-class DistrictRow:
-    unit: Unit | None  # None for the province's total
-    communes: int
-    xa: int
+class Tally:
+    """A row of an overview (a district, a province) or its total: communes, dossiers by state,
+    and per set the units recognized and eligible."""
+
+    unit: Unit | None  # None for a total
+    communes: int = 0
     states: dict[str, int] = field(default_factory=dict)
     recognized: dict[str, int] = field(default_factory=dict)  # per commune set
     eligible: dict[str, int] = field(default_factory=dict)
-    # (set code, criterion code) -> (status, reason), e.g. ("huyen-ntm-9.4", "III.2")
-    readiness: dict[tuple[str, str], tuple[str, object]] = field(default_factory=dict)
-    overdue: int = 0  # open dossiers past their due date
-    median_days: dict[str, float] = field(default_factory=dict)  # state -> median working days spent in it
 
     def share(self, set_code: str) -> float:
         total = self.eligible.get(set_code, 0)
         return 0.0 if total == 0 else self.recognized.get(set_code, 0) / total
+
+    def add(self, row: Tally) -> None:
+        """Count `row` into this total."""
+        self.communes += row.communes
+        for mine, theirs in ((self.states, row.states), (self.recognized, row.recognized),
+                             (self.eligible, row.eligible)):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+
+
+@dataclass(kw_only=True)
+class DistrictRow(Tally):
+    xa: int = 0
+    # (set code, criterion code) -> (status, reason), e.g. ("huyen-ntm-9.4", "III.2")
+    readiness: dict[tuple[str, str], tuple[str, object]] = field(default_factory=dict)
+    overdue: int = 0  # open dossiers past their due date
+    median_days: dict[str, float] = field(default_factory=dict)  # state -> median working days spent in it
 
 
 @dataclass
@@ -54,13 +69,10 @@ class Dashboard:
     @property
     def total(self) -> DistrictRow:
         """The whole province: every count summed over its districts."""
-        total = DistrictRow(None, sum(r.communes for r in self.rows), sum(r.xa for r in self.rows))
+        total = DistrictRow(None)
         for row in self.rows:
-            for key, n in row.states.items():
-                total.states[key] = total.states.get(key, 0) + n
-            for cset in self.sets:
-                total.recognized[cset.code] = total.recognized.get(cset.code, 0) + row.recognized.get(cset.code, 0)
-                total.eligible[cset.code] = total.eligible.get(cset.code, 0) + row.eligible.get(cset.code, 0)
+            total.add(row)
+            total.xa += row.xa
             total.overdue += row.overdue
         total.median_days = self.province_medians
         return total
@@ -111,7 +123,7 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     rows = []
     for district in districts:
         members = by_district.get(district.id, [])
-        row = DistrictRow(district, len(members), sum(1 for u in members if u.type == "xa"))
+        row = DistrictRow(district, len(members), xa=sum(1 for u in members if u.type == "xa"))
         row.states = states_of.get(district.id, {})
         for cset in sets:
             eligible = [u for u in members if cset.applies_to_unit_type(u.type)]
@@ -214,39 +226,19 @@ def default_year(province: Unit) -> int:
 
 
 @dataclass
-class ProvinceRow:
-    unit: Unit | None  # None for the whole country
-    communes: int = 0
-    states: dict[str, int] = field(default_factory=dict)
-    recognized: dict[str, int] = field(default_factory=dict)  # per commune set
-    eligible: dict[str, int] = field(default_factory=dict)
-
-    def share(self, set_code: str) -> float:
-        total = self.eligible.get(set_code, 0)
-        return 0.0 if total == 0 else self.recognized.get(set_code, 0) / total
-
-
-@dataclass
 class NationalBoard:
     """The ministry's view of a year: each province that existed in it, as its own overview
     totals it (its communes, their recognitions, its dossiers by state)."""
 
     year: int
     sets: list[CriteriaSet]
-    rows: list[ProvinceRow]
+    rows: list[Tally]
 
     @property
-    def chart_set(self) -> CriteriaSet | None:
-        return next((s for s in self.sets if s.report.chart), None)
-
-    @property
-    def total(self) -> ProvinceRow:
-        total = ProvinceRow(None, sum(r.communes for r in self.rows))
+    def total(self) -> Tally:
+        total = Tally(None)
         for row in self.rows:
-            for mapping, into in ((row.states, total.states), (row.recognized, total.recognized),
-                                  (row.eligible, total.eligible)):
-                for key, n in mapping.items():
-                    into[key] = into.get(key, 0) + n
+            total.add(row)
         return total
 
 
@@ -267,16 +259,16 @@ def national(year: int) -> NationalBoard:
     sets, _readiness = report_sets(year)
     provinces = [u for u in db.session.execute(select(Unit).where(Unit.level == Level.province.value)).scalars()
                  if u.existed_in(year)]
-    rows = {u.id: ProvinceRow(u) for u in sorted(provinces, key=lambda u: (u.map, u.code))}
+    rows = {u.id: Tally(u) for u in sorted(provinces, key=lambda u: (u.map, u.code))}
     province_id, joined = _province_of_unit()
     communes = Unit.level == Level.commune.value
-    types: dict[str, int] = {}
+    types: set[str] = set()  # of the communes: which a set's eligibility is asked about
     for pid, unit_type, n in db.session.execute(
             select(province_id, Unit.type, func.count()).select_from(joined).where(communes)
             .group_by(province_id, Unit.type)):
         if pid in rows:
             rows[pid].communes += n
-            types[unit_type] = 0
+            types.add(unit_type)
             for cset in sets:
                 if cset.applies_to_unit_type(unit_type):
                     rows[pid].eligible[cset.code] = rows[pid].eligible.get(cset.code, 0) + n
