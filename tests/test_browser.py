@@ -6,7 +6,10 @@ Screenshots go to SCREENSHOT_DIR (docs/screenshots with `make screenshots`).
 """
 import os
 import re
+import sys
 import threading
+import traceback
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -82,7 +85,9 @@ class Officer:
         self.page = self.context.new_page()
         self.page.set_default_timeout(90_000)  # CI's two cores also run the rest of the suite
         self.page.on("dialog", lambda dialog: dialog.accept())
-        self.errors = []
+        self.errors, self.sent = [], deque(maxlen=8)  # the last requests, told if a click leads nowhere
+        self.page.on("request", lambda r: self.sent.append(f"{r.method} {r.url}"))
+        self.page.on("requestfinished", lambda r: self.sent.append(f"done {r.method} {r.url}"))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" and not REFUSAL.match(m.text) else None)
         self.base, self.shots = base, shots
         self.page.goto(f"{base}/login")
@@ -97,8 +102,25 @@ class Officer:
             self.page.wait_for_selector("[data-testid=diagram] svg")  # drawn after load: wait for the layout
 
     def submit(self, selector):
-        with self.page.expect_navigation():
-            self.page.click(selector)
+        from playwright.sync_api import TimeoutError as Timeout
+
+        try:
+            with self.page.expect_navigation():
+                self.page.click(selector)
+        except Timeout:
+            raise AssertionError(self.stuck(selector)) from None
+
+    def stuck(self, selector):
+        """What was going on when a click led nowhere: the server's threads, the page as drawn."""
+        name = re.sub(r"\W+", "-", selector).strip("-")
+        self.page.screenshot(path=str(self.shots / f"stuck-{name}.png"), full_page=True)
+        (self.shots / f"stuck-{name}.html").write_text(self.page.content(), encoding="utf-8")
+        threads = {t.ident: t.name for t in threading.enumerate()}
+        stacks = "\n".join(f"--- {threads.get(ident, ident)}\n" + "".join(traceback.format_stack(frame))
+                            for ident, frame in sys._current_frames().items())
+        sent = "\n".join(self.sent)
+        return f"no page came after clicking {selector} (url {self.page.url}); page saved in {self.shots}\n" \
+               f"the browser's last requests:\n{sent}\n{stacks}"
 
     def attach(self, criterion, doc_type, day, path):
         """Attach a file at a criterion, in the background: the page is not loaded again."""
