@@ -222,7 +222,7 @@ def test_the_overview_counts_the_overdue_and_the_median_days_per_step(app, peopl
     # Three dossiers of Càng Long sent 2, 4 and 9 working days before the district approved them.
     sent_on = {"29269": datetime(2025, 3, 3, 2, tzinfo=timezone.utc), "29272": datetime(2025, 2, 27, 2, tzinfo=timezone.utc),
                "29275": datetime(2025, 2, 20, 2, tzinfo=timezone.utc)}
-    approved_on = datetime(2025, 3, 5, 2, tzinfo=timezone.utc)
+    approved_on = datetime(2025, 3, 4, 18, tzinfo=timezone.utc)  # 5 March, 01:00 in Vietnam: days are Vietnamese
     dossiers = {}
     for code in sent_on:
         dossier = make_dossier(code, "xa-ntm-19.2", "draft")

@@ -298,13 +298,22 @@ def test_a_province_adds_the_2026_2030_set_as_a_new_file(tmp_path):
 @pytest.mark.parametrize("root", [("2025", "86"), ("2025", "29266"), ("legacy", "84"), ("legacy", "844"),
                                   ("legacy", "29269")])
 def test_the_scope_read_in_one_query_is_the_scope_walked_unit_by_unit(reformed, root):
-    """Pages filter by ids_within (one recursive statement); it must reach exactly the units
-    units_within walks to: down the tree and back along the lineage (the new Vĩnh Long reaches
-    Trà Vinh's communes; new Xã Càng Long the old communes it was formed from)."""
-    from workflow_app.units.operations import ids_within, units_within
+    """Pages read a unit's scope in one recursive statement (ids_within; units_within loads those
+    units); it must reach exactly the units a walk reaches, unit by unit: down the tree and back
+    along the lineage (the new Vĩnh Long reaches Trà Vinh's communes; new Xã Càng Long the old
+    communes it was formed from)."""
+    from workflow_app.units.operations import ids_within, subtree, units_within
 
     unit = new(root[1]) if root[0] == "2025" else legacy(root[1])
-    walked = sorted(u.id for u in units_within(unit))
-    assert sorted(ids_within(unit)) == walked
+    walked: set[int] = set()
+    frontier = [unit]
+    while frontier:
+        below = subtree(frontier)
+        walked.update(u.id for u in below)
+        before = db.session.scalars(select(Unit).join(UnitLineage, UnitLineage.predecessor_id == Unit.id)
+                                    .where(UnitLineage.successor_id.in_([u.id for u in below])))
+        frontier = [u for u in before if u.id not in walked]
+    assert sorted(ids_within(unit)) == sorted(walked)
+    assert sorted(u.id for u in units_within(unit)) == sorted(walked)
     if root == ("2025", "86"):
         assert legacy("29269").id in walked and legacy("84").id in walked

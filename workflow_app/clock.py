@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime
+from sqlalchemy import Date, DateTime
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -46,3 +48,24 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class vietnam_date(ColumnElement):
+    """The Vietnamese calendar day of a stored UTC timestamp, computed by the database: a query
+    over thousands of moves then reads plain dates, not timestamps converted one by one."""
+
+    type = Date()
+    inherit_cache = True
+
+    def __init__(self, column):
+        self.column = column
+
+
+@compiles(vietnam_date, "postgresql")
+def _vietnam_date_postgresql(element, compiler, **kw):
+    return f"CAST(timezone('Asia/Ho_Chi_Minh', {compiler.process(element.column, **kw)}) AS DATE)"
+
+
+@compiles(vietnam_date)
+def _vietnam_date(element, compiler, **kw):  # SQLite stores UTC wall-clock text; Vietnam keeps +07:00 all year
+    return f"date({compiler.process(element.column, **kw)}, '+7 hours')"

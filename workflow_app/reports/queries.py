@@ -4,14 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import median
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import Date, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
 import criteria
 from criteria import CommuneStanding, CriteriaSet, Facts
 from criteria.evaluator import check_requirements, combine
 
-from ..clock import VIETNAM, today_in_vietnam
+from ..clock import today_in_vietnam, vietnam_date
 from ..deadlines import OPEN_STATES, Schedule
 from ..dossiers.aggregates import DatabaseAggregates
 from ..extensions import db
@@ -171,19 +171,26 @@ def _timeliness(board: Dashboard, province: Unit, unit_district: dict[int, int],
         row = by_id.get(unit_district.get(unit_id))
         if row is not None and schedule.overdue_days(due, today):
             row.overdue += 1
-    moves = db.session.execute(
-        select(Dossier.unit_id, AuditEntry.dossier_id, AuditEntry.at, AuditEntry.from_state, AuditEntry.to_state)
-        .join(Dossier, Dossier.id == AuditEntry.dossier_id)
-        .where(among(Dossier.unit_id, list(unit_district)), Dossier.year == year, AuditEntry.to_state.is_not(None))
-        .order_by(AuditEntry.dossier_id, AuditEntry.seq)).all()
+    # Each move out of a timed step, with the day the dossier entered that step (the move before
+    # it): paired and dated by the database, counted per day pair.
+    step = (AuditEntry.dossier_id, AuditEntry.seq)
+    moves = (select(Dossier.unit_id, AuditEntry.from_state,
+                    func.lag(AuditEntry.to_state).over(partition_by=step[0], order_by=step[1]).label("entered_state"),
+                    func.lag(vietnam_date(AuditEntry.at), type_=Date).over(partition_by=step[0], order_by=step[1]).label("entered_on"),
+                    vietnam_date(AuditEntry.at).label("left_on"))
+             .join(Dossier, Dossier.id == AuditEntry.dossier_id)
+             .where(among(Dossier.unit_id, list(unit_district)), Dossier.year == year, AuditEntry.to_state.is_not(None))
+             .subquery())
     spent: dict[tuple[int, str], list[int]] = {}
-    entered: dict[int, tuple[str, object]] = {}
-    for unit_id, dossier_id, at, from_state, to_state in moves:
-        previous = entered.get(dossier_id)
-        if previous is not None and previous[0] == from_state and from_state in TIMED_STATES:
-            days = schedule.calendar.count(previous[1].astimezone(VIETNAM).date(), at.astimezone(VIETNAM).date())
-            spent.setdefault((unit_district.get(unit_id), from_state), []).append(days)
-        entered[dossier_id] = (to_state, at)
+    counted: dict[tuple, int] = {}  # the same two days recur across districts
+    for unit_id, state, entered_on, left_on, n in db.session.execute(
+            select(moves.c.unit_id, moves.c.from_state, moves.c.entered_on, moves.c.left_on, func.count())
+            .where(moves.c.entered_state == moves.c.from_state, moves.c.from_state.in_(TIMED_STATES))
+            .group_by(moves.c.unit_id, moves.c.from_state, moves.c.entered_on, moves.c.left_on)):
+        days = counted.get((entered_on, left_on))
+        if days is None:
+            days = counted[(entered_on, left_on)] = schedule.calendar.count(entered_on, left_on)
+        spent.setdefault((unit_district.get(unit_id), state), []).extend([days] * n)
     for (district_id, state), days in spent.items():
         if district_id in by_id:
             by_id[district_id].median_days[state] = median(days)

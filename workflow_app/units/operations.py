@@ -244,19 +244,10 @@ def units_within(root: Unit, level: Level | None = None) -> list[Unit]:
     the records of the old units it came from (a new province: the old provinces, their districts
     and communes; a new commune: the old communes, or the parts of them, it took in). The nation:
     every unit."""
-    if root.level == Level.nation.value:
-        query = select(Unit) if level is None else select(Unit).where(Unit.level == level.value)
-        return sorted(db.session.execute(query).scalars(), key=lambda u: (not u.is_current, u.code))
-    found: dict[int, Unit] = {}
-    frontier = [root]
-    while frontier:
-        below = subtree(frontier)
-        found.update((u.id, u) for u in below)
-        before = db.session.execute(select(Unit).join(UnitLineage, UnitLineage.predecessor_id == Unit.id)
-                                    .where(UnitLineage.successor_id.in_([u.id for u in below]))).scalars()
-        frontier = [u for u in before if u.id not in found]
-    units = found.values() if level is None else [u for u in found.values() if u.level == level.value]
-    return sorted(units, key=lambda u: (not u.is_current, u.code))  # today's units first
+    query = select(Unit) if level is None else select(Unit).where(Unit.level == level.value)
+    if root.level != Level.nation.value:
+        query = query.where(among(Unit.id, ids_within(root)))
+    return sorted(db.session.scalars(query), key=lambda u: (not u.is_current, u.code))  # today's units first
 
 
 # units_within(root)'s ids in one statement on PostgreSQL: down the tree and back along the
