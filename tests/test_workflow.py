@@ -397,3 +397,24 @@ def test_decision_date_is_validated(app, people, make_dossier):
         ops.fire_transition(people["pv05_officer"], dossier, "recognize", decision_number="1",
                             decision_date=date(2025, 1, 9), authority="CAT")
     assert refused.value.blockers[0].field == "decision_date"
+
+
+def test_a_commune_dossier_is_evaluated_again_only_when_its_facts_change(app, people, make_dossier):
+    """A commune dossier read again unchanged keeps its results (evaluated once); a changed figure,
+    attestation or document date gives new results at once."""
+    dossier = make_dossier(COMMUNE_CODE, "xa-ntm-19.2", "draft")
+    officer = people["commune_officer"]
+    first = queries.evaluate_dossier(dossier)
+    assert queries.evaluate_dossier(dossier) is first and first.results["I.1"].status == "met"
+    ops.update_data(officer, dossier, {"cadres_disciplined": 1})
+    db.session.commit()
+    assert queries.evaluate_dossier(dossier).results["I.1"].status == "not_met"
+    assert "1" in queries.evaluate_dossier(dossier).results["I.1"].reason.vi
+    ops.update_data(officer, dossier, {"cadres_disciplined": 0})
+    db.session.commit()
+    assert queries.evaluate_dossier(dossier).results["I.1"].status == "met"
+    attested = next(code for code in queries.evaluate_dossier(dossier).results
+                    if code in {a.criterion for a in dossier.attestations})
+    ops.set_attestation(officer, dossier, attested, met=False, note="Chưa triển khai")
+    db.session.commit()
+    assert queries.evaluate_dossier(dossier).results[attested].status != "met"

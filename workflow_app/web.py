@@ -113,7 +113,10 @@ MAX_JSON_DEPTH = 32
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
-    """JSON bodies nested deeper than any request of the API are malformed (400), not a crash."""
+    """JSON bodies nested deeper than any request of the API are malformed (400), not a crash.
+    Answers are written in UTF-8 as they are: Vietnamese text is not six bytes per letter."""
+
+    ensure_ascii = False
 
     def loads(self, s, **kwargs):
         try:

@@ -12,7 +12,6 @@ import criteria
 
 from .. import access
 from ..audit import trail
-from ..audit.labels import history_of
 from ..audit.queries import AuditFilter, audit_query
 from ..documents import routes as documents
 from ..documents import sheet as data_sheet
@@ -155,8 +154,8 @@ def get_criteria_set(code):
 # --- dossiers --------------------------------------------------------------------------------
 
 
-def dossier_json(dossier: Dossier, history: list | None = None) -> dict:
-    """A dossier as the API gives it; `history` (its audit entries) when the caller loaded many at once."""
+def dossier_json(dossier: Dossier, history: list[dict] | None = None) -> dict:
+    """A dossier as the API gives it; `history` (from histories()) when the caller read many at once."""
     evaluation = queries.evaluate_dossier(dossier)
     cset = queries.criteria_set_of(dossier)
     attestations = {a.criterion: a for a in dossier.attestations}
@@ -181,11 +180,21 @@ def dossier_json(dossier: Dossier, history: list | None = None) -> dict:
         "transitions": [{"trigger": t["spec"].trigger, "allowed": t["allowed"],
                          "blockers": [b.to_dict(lang) for b in t["blockers"]]}
                         for t in queries.transitions_for(g.api_user, dossier, evaluation)],
-        "history": [{"seq": item["entry"].seq, "at": iso(item["entry"].at), "actor": item["entry"].actor,
-                     "action": item["entry"].action, "from_state": item["entry"].from_state,
-                     "to_state": item["entry"].to_state, "comment": item["entry"].comment}
-                    for item in ([{"entry": e} for e in history] if history is not None else history_of(dossier))],
+        "history": history if history is not None else histories([dossier.id])[dossier.id],
     }
+
+
+def histories(dossier_ids: list[int]) -> dict[int, list[dict]]:
+    """The moves and changes of these dossiers, as the API gives them: one query, the columns
+    it shows (not the entries' details)."""
+    found: dict[int, list[dict]] = {i: [] for i in dossier_ids}
+    for row in db.session.execute(
+            select(AuditEntry.dossier_id, AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
+                   AuditEntry.from_state, AuditEntry.to_state, AuditEntry.comment)
+            .where(AuditEntry.dossier_id.in_(dossier_ids)).order_by(AuditEntry.seq)):
+        found[row.dossier_id].append({"seq": row.seq, "at": iso(row.at), "actor": row.actor, "action": row.action,
+                                      "from_state": row.from_state, "to_state": row.to_state, "comment": row.comment})
+    return found
 
 
 def evidence_json(e) -> dict:
@@ -227,11 +236,8 @@ def list_dossiers(query):
         stmt = stmt.where(Dossier.year == query["year"])
     page = db.paginate(stmt.order_by(Dossier.id), page=query.get("page", 1), per_page=query.get("per_page", 20),
                        error_out=False)
-    histories: dict[int, list] = {d.id: [] for d in page.items}
-    for entry in db.session.scalars(select(AuditEntry).where(AuditEntry.dossier_id.in_(list(histories)))
-                                    .order_by(AuditEntry.seq)):
-        histories[entry.dossier_id].append(entry)  # one query for the page, not one per dossier
-    return jsonify({"items": [dossier_json(d, histories[d.id]) for d in page.items], "total": page.total,
+    history = histories([d.id for d in page.items])  # one query for the page, not one per dossier
+    return jsonify({"items": [dossier_json(d, history[d.id]) for d in page.items], "total": page.total,
                     "page": page.page, "per_page": page.per_page})
 
 

@@ -1,6 +1,8 @@
 """Reading dossiers: scope, evaluation, the moves open to a user, and what waits for whom."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
@@ -9,6 +11,7 @@ import criteria
 import states
 from criteria import CriteriaSet, Evaluation, Facts
 
+from .. import canonical
 from ..clock import today_in_vietnam
 from ..errors import NotFound
 from ..extensions import db
@@ -35,7 +38,34 @@ def facts_of(dossier: Dossier) -> Facts:
 
 
 def evaluate_dossier(dossier: Dossier) -> Evaluation:
-    return criteria.evaluate(criteria_set_of(dossier), facts_of(dossier))
+    cset, facts = criteria_set_of(dossier), facts_of(dossier)
+    if facts.aggregates is not None:  # a district's: what other dossiers hold counts too
+        return criteria.evaluate(cset, facts)
+    return _evaluated(_Pure(cset, facts))
+
+
+class _Pure:
+    """A commune dossier's evaluation depends on nothing but its set and its facts: equal facts,
+    equal results. The same dossier is read many times between two changes (its page, the API,
+    the guards of a move); it is evaluated once, and again only when a fact changes."""
+
+    __slots__ = ("cset", "facts", "key")
+
+    def __init__(self, cset: CriteriaSet, facts: Facts):
+        self.cset, self.facts = cset, facts
+        self.key = (cset.code, cset.version, facts.year, facts.unit_code, canonical.dumps(facts.values),
+                    tuple(sorted(facts.attestations.items())), tuple(facts.documents))
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Pure) and self.key == other.key
+
+
+@lru_cache(maxsize=256)
+def _evaluated(pure: _Pure) -> Evaluation:
+    return criteria.evaluate(pure.cset, pure.facts)
 
 
 def get_dossier(user: User, dossier_id: int) -> Dossier:
