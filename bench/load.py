@@ -93,14 +93,17 @@ def cpu_seconds(root_pid: int) -> float:
     return total / ticks
 
 
-def peak_memory_mb(root_pid: int) -> float:
+def worker_memory_mb(root_pid: int) -> dict:
+    """The largest worker's peak resident memory (VmHWM: every transient allocation counted, a
+    sign-in's 32 MiB of scrypt included) and its resident memory now (VmRSS)."""
     children = [int(p) for p in Path(f"/proc/{root_pid}/task/{root_pid}/children").read_text().split()]
-    peaks = []
+    found = {"VmHWM": [], "VmRSS": []}
     for pid in children:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return max(peaks) if peaks else 0.0
+            name = line.split(":")[0]
+            if name in found:
+                found[name].append(int(line.split()[1]) / 1024)
+    return {"peak": max(found["VmHWM"], default=0.0), "resident": max(found["VmRSS"], default=0.0)}
 
 
 def session_cookie(username: str) -> str:
@@ -129,6 +132,30 @@ def start_wrk(url: str, seconds: int, header: str = "", method: str = "GET", bod
         env["WRK_BODY"] = body
     return subprocess.Popen(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],  # nosec B603 B607
                             env=env, stdout=subprocess.PIPE, text=True)
+
+
+def statements_per_request(env: dict, targets: list[tuple]) -> dict[str, int]:
+    """SQL statements one request of each target issues, counted in this process on the same
+    database with the same cookie or token (the third request: as under load, after the first ones)."""
+    os.environ.update({k: v for k, v in env.items() if k in ("DATABASE_URL", "APP_ENV", "SECRET_KEY", "AUDIT_KEY")})
+    from sqlalchemy import event
+
+    from workflow_app import create_app
+    from workflow_app.extensions import db
+
+    app = create_app()
+    seen = [0]
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: seen.__setitem__(0, seen[0] + 1))
+    counts = {}
+    for name, target, header, _reference in targets:
+        path = urllib.parse.urlsplit(target)
+        headers = dict([header.split(": ", 1)]) if header else {}
+        for _ in range(3):
+            seen[0] = 0
+            app.test_client(use_cookies=False).get(path.path, query_string=path.query, headers=headers)
+        counts[name] = seen[0]
+    return counts
 
 
 def wrk(url: str, seconds: int, header: str = "", method: str = "GET", body: str | None = None,
@@ -259,6 +286,7 @@ def main() -> None:
         if args.transitions_only:
             targets = []
         runs: dict[str, list[dict]] = {}
+        statements = statements_per_request(env, targets)
         for _name, target, header, _ref in targets:  # warm-up
             wrk(target, 2, header)
         for _round in range(args.rounds):
@@ -297,8 +325,9 @@ def main() -> None:
                               for key in ("rps", "p50_ms", "p99_ms", "cpu_ms", "non_2xx")}
         for name, _t, _h, reference in targets:
             own, ref_result = summary[name], summary[f"reference: {reference}"]
+            own["statements"] = statements.get(name)
             own["share_of_reference"] = round(ref_result["cpu_ms"] / own["cpu_ms"], 3) if own["cpu_ms"] else None
-        peak = peak_memory_mb(app.pid)
+        memory = worker_memory_mb(app.pid)
         shown = [t for t in targets if t[0] in ("district inbox", "dossier page, 34 criteria", "API dossier (34 criteria)",
                                                  "national overview")]
         scaled = None
@@ -314,7 +343,8 @@ def main() -> None:
         output = verified.stdout + verified.stderr
         entries = int(re.search(r"(\d+) entries", output).group(1))
         walked = re.search(r"walked in ([\d.]+) s", output)
-        report = {"targets": summary, "peak_worker_mb": round(peak, 1),
+        report = {"targets": summary, "peak_worker_mb": round(memory["peak"], 1),
+                  "resident_worker_mb": round(memory["resident"], 1),
                   "seconds": args.seconds, "rounds": args.rounds,
                   # the walk itself (as the command reports it), and the whole command with its start-up
                   "audit_verify": {"entries": entries, "seconds": float(walked.group(1)) if walked else None,
@@ -322,12 +352,12 @@ def main() -> None:
                                    "command_seconds": round(took, 1), "ok": verified.returncode == 0},
                   "two_servers": scaled}
         (ROOT / "bench" / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-        print(f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>9}{'share':>8}")
+        print(f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>9}{'share':>8}{'SQL':>5}")
         for label, row in summary.items():
             share = row.get("share_of_reference")
             print(f"{label:<32}{row['rps']:>9.0f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['cpu_ms']:>9.2f}"
-                  f"{(f'{share:.0%}' if share else ''):>8}")
-        print(f"peak worker memory: {report['peak_worker_mb']} MB")
+                  f"{(f'{share:.0%}' if share else ''):>8}{row.get('statements') or '':>5}")
+        print(f"worker memory: peak {report['peak_worker_mb']} MB, resident at the end {report['resident_worker_mb']} MB")
         audit = report["audit_verify"]
         print(f"audit verify: {audit['entries']:,} entries walked in {audit['seconds']} s "
               f"({audit['entries_per_second']:,}/s; the command {audit['command_seconds']} s with its start-up), "

@@ -1,6 +1,7 @@
 """Tables. Predicates about who may do what live beside the rows they guard."""
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 
 from flask import current_app
@@ -29,10 +30,21 @@ from .clock import UTCDateTime, utcnow
 from .extensions import db
 from .roles import Level, Role
 
+# scrypt (Werkzeug's default: N=32768, r=8) takes 32 MiB for every hash it computes. One at a time
+# in a process: sign-ins arriving together on a worker's threads wait their turn instead of
+# multiplying its memory (four threads would otherwise hold 128 MiB at once).
+_HASHING = threading.Lock()
+
 
 def hash_password(password: str) -> str:
     """Hash with the configured method (tests use a cheap one; production keeps scrypt)."""
-    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+    with _HASHING:
+        return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    with _HASHING:
+        return check_password_hash(stored_hash, password)
 
 
 class Unit(db.Model):
@@ -182,7 +194,7 @@ class User(UserMixin, db.Model):
         self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     def can_manage_users(self) -> bool:
         return self.role == Role.admin.value

@@ -11,13 +11,12 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
-from werkzeug.security import check_password_hash
 
 from ..audit import trail
 from ..clock import utcnow
 from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..models import ApiToken, AuthFailure, LoginSession, User, hash_password
+from ..models import ApiToken, AuthFailure, LoginSession, User, hash_password, password_matches
 from .passwords import check_password
 
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -78,7 +77,7 @@ def authenticate(username: str, password: str, address: str = "") -> User:
     user = db.session.execute(select(User).where(User.username == name)).scalar_one_or_none()
     method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     if user is None:
-        check_password_hash(_decoy_hash(method), password or "")
+        password_matches(_decoy_hash(method), password or "")
         raise AuthenticationFailed(_("Wrong username or password."))
     if not user.check_password(password or ""):
         raise AuthenticationFailed(_("Wrong username or password."))

@@ -15,7 +15,7 @@ from .. import canonical
 from ..clock import today_in_vietnam
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Dossier, Evidence, User
+from ..models import Dossier, Evidence, Unit, User
 from ..roles import Level
 from ..units.operations import among, ids_within
 from .aggregates import DatabaseAggregates
@@ -66,6 +66,13 @@ class _Pure:
 @lru_cache(maxsize=256)
 def _evaluated(pure: _Pure) -> Evaluation:
     return criteria.evaluate(pure.cset, pure.facts)
+
+
+def unit_and_province(first=joinedload):
+    """Loader option for lists of dossiers: each one's unit with its parent and grandparent, read
+    with the rows (a row's due mark reads its province's calendar), not one parent at a time.
+    `first`: contains_eager when the query joins the unit itself."""
+    return first(Dossier.unit).joinedload(Unit.parent).joinedload(Unit.parent)
 
 
 def get_dossier(user: User, dossier_id: int) -> Dossier:
@@ -142,7 +149,7 @@ def inbox_for(user: User) -> dict[str, list[Dossier]]:
     def fetch(where) -> list[Dossier]:
         if where is None:
             return []
-        query = select(Dossier).options(joinedload(Dossier.unit)).where(where)
+        query = select(Dossier).options(unit_and_province()).where(where)
         # The one due first on top; those with no due date after, the longest waiting first.
         return list(db.session.scalars(query.order_by(Dossier.due_on.is_(None), Dossier.due_on,
                                                       Dossier.state_changed_at, Dossier.id)))

@@ -76,8 +76,8 @@ def _listed():
     districts = list(db.session.scalars(select(Unit).where(among(Unit.id, scope), Unit.level == Level.district.value)
                                         .order_by(Unit.code)))
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]
-    query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id).options(contains_eager(Dossier.unit))
-             .where(among(Dossier.unit_id, scope)))
+    query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
+             .options(queries.unit_and_province(contains_eager)).where(among(Dossier.unit_id, scope)))
     if form.validate():
         if form.q.data:
             query = query.where(Unit.search_name.like(f"%{search_key(form.q.data)}%"))
@@ -153,7 +153,7 @@ def bulk():
     year = request.values.get("year", type=int) or today_in_vietnam().year
     scope = ids_within(current_user.unit)
     waiting = db.session.scalars(select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
-                                 .options(contains_eager(Dossier.unit))
+                                 .options(queries.unit_and_province(contains_eager))
                                  .where(among(Dossier.unit_id, scope), Dossier.year == year,
                                         _waiting_for(step))
                                  .order_by(Dossier.due_on.is_(None), Dossier.due_on, Unit.code)).all()

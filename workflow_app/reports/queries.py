@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from statistics import median
 
 from sqlalchemy import Date, and_, case, distinct, func, or_, select
@@ -166,31 +167,37 @@ def _timeliness(board: Dashboard, province: Unit, unit_district: dict[int, int],
     schedule = Schedule(province)
     today = today_in_vietnam()
     by_id = {row.unit.id: row for row in board.rows}
-    for unit_id, due in db.session.execute(select(Dossier.unit_id, Dossier.due_on).where(
-            among(Dossier.unit_id, list(unit_district)), Dossier.state.in_(OPEN_STATES), Dossier.due_on < today)):
-        row = by_id.get(unit_district.get(unit_id))
-        if row is not None and schedule.overdue_days(due, today):
-            row.overdue += 1
+    # A dossier's row: its commune's district (on the 2025 map, the province), or its own unit.
+    district = case((Unit.level == Level.commune.value, Unit.parent_id), else_=Unit.id).label("district")
+    in_scope = among(Dossier.unit_id, list(unit_district))
+    late: dict[date, bool] = {}
+    for district_id, due, n in db.session.execute(
+            select(district, Dossier.due_on, func.count()).join(Unit, Unit.id == Dossier.unit_id)
+            .where(in_scope, Dossier.state.in_(OPEN_STATES), Dossier.due_on < today).group_by(district, Dossier.due_on)):
+        if due not in late:
+            late[due] = bool(schedule.overdue_days(due, today))
+        if district_id in by_id and late[due]:
+            by_id[district_id].overdue += n
     # Each move out of a timed step, with the day the dossier entered that step (the move before
-    # it): paired and dated by the database, counted per day pair.
+    # it): paired and dated by the database, counted per district and pair of days.
     step = (AuditEntry.dossier_id, AuditEntry.seq)
-    moves = (select(Dossier.unit_id, AuditEntry.from_state,
+    moves = (select(district, AuditEntry.from_state,
                     func.lag(AuditEntry.to_state).over(partition_by=step[0], order_by=step[1]).label("entered_state"),
                     func.lag(vietnam_date(AuditEntry.at), type_=Date).over(partition_by=step[0], order_by=step[1]).label("entered_on"),
                     vietnam_date(AuditEntry.at).label("left_on"))
-             .join(Dossier, Dossier.id == AuditEntry.dossier_id)
-             .where(among(Dossier.unit_id, list(unit_district)), Dossier.year == year, AuditEntry.to_state.is_not(None))
+             .join(Dossier, Dossier.id == AuditEntry.dossier_id).join(Unit, Unit.id == Dossier.unit_id)
+             .where(in_scope, Dossier.year == year, AuditEntry.to_state.is_not(None))
              .subquery())
     spent: dict[tuple[int, str], list[int]] = {}
     counted: dict[tuple, int] = {}  # the same two days recur across districts
-    for unit_id, state, entered_on, left_on, n in db.session.execute(
-            select(moves.c.unit_id, moves.c.from_state, moves.c.entered_on, moves.c.left_on, func.count())
+    for district_id, state, entered_on, left_on, n in db.session.execute(
+            select(moves.c.district, moves.c.from_state, moves.c.entered_on, moves.c.left_on, func.count())
             .where(moves.c.entered_state == moves.c.from_state, moves.c.from_state.in_(TIMED_STATES))
-            .group_by(moves.c.unit_id, moves.c.from_state, moves.c.entered_on, moves.c.left_on)):
+            .group_by(moves.c.district, moves.c.from_state, moves.c.entered_on, moves.c.left_on)):
         days = counted.get((entered_on, left_on))
         if days is None:
             days = counted[(entered_on, left_on)] = schedule.calendar.count(entered_on, left_on)
-        spent.setdefault((unit_district.get(unit_id), state), []).extend([days] * n)
+        spent.setdefault((district_id, state), []).extend([days] * n)
     for (district_id, state), days in spent.items():
         if district_id in by_id:
             by_id[district_id].median_days[state] = median(days)
