@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..auth.operations import authenticate, secret_digest
 from ..clock import utcnow
@@ -31,7 +32,8 @@ def issue_token(username: str, password: str, address: str) -> tuple[str, ApiTok
 
 def user_for(token: str) -> tuple[User, ApiToken] | None:
     """The active user of a valid, unexpired, unrevoked token."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == secret_digest(token)))
+    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.unit))
+                            .where(ApiToken.token_hash == secret_digest(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row.user, row

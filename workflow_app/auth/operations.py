@@ -11,6 +11,7 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 
 from ..audit import trail
 from ..clock import utcnow
@@ -111,7 +112,7 @@ def user_for_session(value: str) -> User | None:
     if not user_id.isdigit() or not key or len(user_id) > 10:
         return None
     user = db.session.execute(
-        select(User).join(LoginSession, LoginSession.user_id == User.id)
+        select(User).join(LoginSession, LoginSession.user_id == User.id).options(joinedload(User.unit))  # every page reads it
         .where(User.id == int(user_id), LoginSession.key_hash == secret_digest(key), LoginSession.ended_at.is_(None))
     ).scalar_one_or_none()
     if user is not None:
