@@ -63,7 +63,7 @@ class _Pure:
         return isinstance(other, _Pure) and self.key == other.key
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=128)  # a 34-criterion evaluation holds ~70 KB: at most ~9 MB per process
 def _evaluated(pure: _Pure) -> Evaluation:
     return criteria.evaluate(pure.cset, pure.facts)
 
