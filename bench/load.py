@@ -207,7 +207,7 @@ def scale_out(env: dict, gunicorn: list[str], targets: list[tuple], seconds: int
     transitions sent to both at once — each dossier moved once, the trail one chain."""
     from sqlalchemy import text
 
-    second = start(gunicorn + ["-b", f"127.0.0.1:{SECOND_PORT}", "workflow_app:create_app()"], env, SECOND_PORT)
+    second = start(gunicorn + ["-b", f"127.0.0.1:{SECOND_PORT}", "workflow_app.wsgi:app"], env, SECOND_PORT)
     try:
         pages = {}
         for name, target, header, _reference in targets:
@@ -253,7 +253,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "SECRET_KEY": "bench-secret-key",
            "AUDIT_KEY": os.environ.get("AUDIT_KEY", "bench-audit-key"), "PYTHONPATH": str(ROOT)}
     gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "-w", "4", "--threads", "4", "--log-level", "warning"]
-    app = start(gunicorn + ["-b", f"127.0.0.1:{APP_PORT}", "workflow_app:create_app()"], env, APP_PORT)
+    app = start(gunicorn + ["-b", f"127.0.0.1:{APP_PORT}", "workflow_app.wsgi:app"], env, APP_PORT)
     ref = start(gunicorn + ["-b", f"127.0.0.1:{REF_PORT}", "bench.reference_app:create()"], env, REF_PORT)
     try:
         sys.path.insert(0, str(ROOT))

@@ -89,3 +89,27 @@ def test_upload_settings(tmp_path):
 def test_unknown_environment(tmp_path):
     with pytest.raises(ConfigError, match="APP_ENV"):
         load_config(tmp_path, {"APP_ENV": "staging"})
+
+
+def test_the_application_servers_app_is_the_whole_app_without_the_command_line(tmp_path):
+    """gunicorn runs workflow_app.wsgi:app: every page and API route of the application, without
+    the migrations (Alembic) and commands loaded into each worker."""
+    import json
+    import subprocess  # nosec B404 - a fresh interpreter, to see what importing the module loads
+    import sys
+    from pathlib import Path
+
+    script = ("import json, sys; from workflow_app.wsgi import app; "
+              "print(json.dumps({'rules': sorted(r.rule + ' ' + r.endpoint for r in app.url_map.iter_rules()), "
+              "'loaded': [m for m in ('flask_migrate', 'alembic', 'workflow_app.cli') if m in sys.modules], "
+              "'login': app.test_client().get('/login').status_code}))")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}", "APP_ENV": "development",
+           "SECRET_KEY": "s" * 40, "AUDIT_KEY": "a" * 40, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,  # nosec B603
+                            cwd=Path(__file__).resolve().parents[1], check=True)
+    served = json.loads(result.stdout.strip().splitlines()[-1])
+    full = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'f.sqlite3'}", "SECRET_KEY": "s" * 40,
+                       "AUDIT_KEY": "a" * 40})
+    assert served["rules"] == sorted(r.rule + " " + r.endpoint for r in full.url_map.iter_rules())
+    assert served["loaded"] == [] and served["login"] == 200
+    assert "migrate" in full.extensions and "init-db" in full.cli.list_commands(None)  # what `flask` runs has both

@@ -13,7 +13,7 @@ import templates as _templates
 from . import canonical
 from .config import load_config
 from .errors import register_error_handlers
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager
 from .i18n import install as install_translations
 from .i18n import select_locale
 from .web import BoundedJSONProvider, IdConverter
@@ -29,8 +29,10 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the application; `config` overrides what the environment says."""
+def create_app(config: dict | None = None, *, command_line: bool = True) -> Flask:
+    """Build the application; `config` overrides what the environment says. An application server
+    builds it without the command line (workflow_app.wsgi): the migrations (Alembic) and the
+    commands are then not loaded into each of its workers."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -51,7 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": canonical.dumps,
                                                **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    if command_line:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     install_translations(app, babel)
@@ -71,7 +76,6 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .audit import bp as audit_bp
     from .auth import bp as auth_bp
-    from .cli import register_cli
     from .documents import bp as documents_bp
     from .dossiers import bp as dossiers_bp
     from .main import bp as main_bp
@@ -94,7 +98,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
-    register_cli(app)
+    if command_line:
+        from .cli import register_cli
+
+        register_cli(app)
 
     @app.before_request
     def refuse_nul_characters():
