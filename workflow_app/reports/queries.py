@@ -101,11 +101,13 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     by_district: dict[int, list[Unit]] = {}
     for u in units:
         by_district.setdefault(u.parent_id, []).append(u)
-    unit_district = {u.id: u.parent_id for u in units} | {d.id: d.id for d in districts}
-    state_counts = db.session.execute(
-        select(Dossier.unit_id, Dossier.state, func.count()).where(
-            among(Dossier.unit_id, list(unit_district)), Dossier.year == year).group_by(Dossier.unit_id, Dossier.state)
-    ).all()
+    counted = [u.id for u in units] + [d.id for d in districts]  # whose dossiers the rows count
+    states_of: dict[int, dict[str, int]] = {}  # row (district) id -> state -> dossiers
+    row_of = _row_of_dossier()
+    for row_id, state, n in db.session.execute(
+            select(row_of, Dossier.state, func.count()).join(Unit, Unit.id == Dossier.unit_id)
+            .where(among(Dossier.unit_id, counted), Dossier.year == year).group_by(row_of, Dossier.state)):
+        states_of.setdefault(row_id, {})[state] = n
     registry = criteria.default_registry()
     counting = {s.code: registry.recognitions_for(s.code) for s in sets}
     recognized_sets: dict[int, set[str]] = {}
@@ -117,10 +119,6 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     # The districts' readiness reads the same recognitions: from these rows, not a query per district.
     provider = PreloadedAggregates(year, {d.code: by_district.get(d.id, []) for d in districts
                                           if d.level == Level.district.value}, recognized_sets)
-    states_of: dict[int, dict[str, int]] = {}  # district id -> state -> dossiers
-    for unit_id, state, n in state_counts:
-        counts = states_of.setdefault(unit_district.get(unit_id), {})
-        counts[state] = counts.get(state, 0) + n
     rows = []
     for district in districts:
         members = by_district.get(district.id, [])
@@ -138,8 +136,14 @@ def dashboard(province: Unit, year: int) -> Dashboard:
                                                 criteria.Text.join([r.reason for r in results]))
         rows.append(row)
     board = Dashboard(year, sets, readiness, rows)
-    _timeliness(board, province, unit_district, year)
+    _timeliness(board, province, counted, year)
     return board
+
+
+def _row_of_dossier():
+    """SQL: the overview row a dossier counts in (its unit joined): a commune's district (on the
+    2025 map, its province), otherwise its own unit."""
+    return case((Unit.level == Level.commune.value, Unit.parent_id), else_=Unit.id).label("row_id")
 
 
 class PreloadedAggregates:
@@ -161,15 +165,14 @@ class PreloadedAggregates:
 TIMED_STATES = ("commune_submitted", "district_reviewed", "pv05_verified", "returned")
 
 
-def _timeliness(board: Dashboard, province: Unit, unit_district: dict[int, int], year: int) -> None:
+def _timeliness(board: Dashboard, province: Unit, counted: list[int], year: int) -> None:
     """Per district: how many open dossiers are overdue, and the median working days the year's
     dossiers spent in each step (from the moves in the trail)."""
     schedule = Schedule(province)
     today = today_in_vietnam()
     by_id = {row.unit.id: row for row in board.rows}
-    # A dossier's row: its commune's district (on the 2025 map, the province), or its own unit.
-    district = case((Unit.level == Level.commune.value, Unit.parent_id), else_=Unit.id).label("district")
-    in_scope = among(Dossier.unit_id, list(unit_district))
+    district = _row_of_dossier()
+    in_scope = among(Dossier.unit_id, counted)
     late: dict[date, bool] = {}
     for district_id, due, n in db.session.execute(
             select(district, Dossier.due_on, func.count()).join(Unit, Unit.id == Dossier.unit_id)
@@ -191,9 +194,9 @@ def _timeliness(board: Dashboard, province: Unit, unit_district: dict[int, int],
     spent: dict[tuple[int, str], list[int]] = {}
     counted: dict[tuple, int] = {}  # the same two days recur across districts
     for district_id, state, entered_on, left_on, n in db.session.execute(
-            select(moves.c.district, moves.c.from_state, moves.c.entered_on, moves.c.left_on, func.count())
+            select(moves.c.row_id, moves.c.from_state, moves.c.entered_on, moves.c.left_on, func.count())
             .where(moves.c.entered_state == moves.c.from_state, moves.c.from_state.in_(TIMED_STATES))
-            .group_by(moves.c.district, moves.c.from_state, moves.c.entered_on, moves.c.left_on)):
+            .group_by(moves.c.row_id, moves.c.from_state, moves.c.entered_on, moves.c.left_on)):
         days = counted.get((entered_on, left_on))
         if days is None:
             days = counted[(entered_on, left_on)] = schedule.calendar.count(entered_on, left_on)
