@@ -202,7 +202,7 @@ def _self_assessment(dossier: Dossier, anchor: AuditEntry, history: list[AuditEn
             Heading("I. Kết quả tự đánh giá từng tiêu chí"),
             Table(["Tiêu chí", "Nội dung tiêu chí (nguyên văn)", "Số liệu", "Kết quả"], rows, [8, 42, 24, 26]),
             Heading("II. Tài liệu kèm theo"),
-            Table(["STT", "Tên tệp", "Loại tài liệu", "Ngày ban hành", "Mã kiểm tra"], evidence, [6, 30, 38, 13, 13])
+            Table(["STT", "Tên tệp", "Loại tài liệu", "Ngày ban hành", "Mã kiểm tra"], evidence, [7, 33, 30, 13, 17])
             if evidence else Paragraph("Không có tài liệu kèm theo."),
             Heading("III. Kết luận"),
             Paragraph(f"Tự đánh giá: đạt {met}/{len(snapshot)} tiêu chí. Đề nghị {receiver} thẩm định."),
@@ -365,7 +365,7 @@ def build_batch(province: Unit, set_code: str, year: int, seq: int | None = None
                 Paragraph(f"Phòng PV05 Công an tỉnh xác nhận {len(rows)} đơn vị sau đã được thẩm định, xác minh đạt "
                           f"{cset.name.vi} năm {year}:"),
                 Table(["STT", "Đơn vị", "Huyện", "Tiêu chí đạt", "Ngày xác minh", "Hồ sơ số", "Quyết định công nhận"],
-                      rows, [6, 20, 20, 11, 13, 9, 21], total=["", f"Tổng cộng: {len(rows)} đơn vị", "", "", "", "", ""]),
+                      rows, [7, 20, 19, 10, 13, 9, 22], total=["", f"Tổng cộng: {len(rows)} đơn vị", "", "", "", "", ""]),
                 Paragraph(f"Phòng PV05 Công an tỉnh trân trọng đề nghị {office} tổng hợp, trình cấp có thẩm quyền "
                           "xem xét, công nhận theo quy định."),
             ],
