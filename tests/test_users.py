@@ -133,7 +133,10 @@ def test_cli_create_user_scope_mismatch_is_a_clear_error(runner):
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
-def test_seed_demo_creates_every_demo_user_once(runner):
+def test_seed_demo_creates_every_demo_user_and_dossier_once(runner):
+    """One seeding checked whole (seeding goes through the operations: it is the slow part)."""
+    from workflow_app.audit import trail
+
     result = runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
     assert result.exit_code == 0, result.output
     assert "117 users created" in result.output
@@ -144,16 +147,8 @@ def test_seed_demo_creates_every_demo_user_once(runner):
     assert db.session.scalar(select(User).where(User.username == "huyen849")).unit.name == "Huyện Trà Cú"
     xa = db.session.scalar(select(User).where(User.username == "xa29464"))
     assert xa.role == "commune_officer" and xa.unit.code == "29464" and xa.check_password(TEST_PASSWORD)
-    again = runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
-    assert "0 users created" in again.output
-    assert db.session.scalar(select(func.count(User.id))) == 117
-    assert db.session.scalar(select(func.count(Dossier.id))) == len(DEMO_DOSSIERS)  # not made twice
 
-
-def test_seed_demo_dossiers_cover_every_state_and_set_in_cang_long_only(runner):
-    from workflow_app.audit import trail
-
-    runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
+    # The demo dossiers: every state and set, all in Càng Long (844), the trail intact.
     dossiers = db.session.scalars(select(Dossier)).all()
     assert {d.state for d in dossiers} == set(ALL_STATES)
     assert {d.criteria_set for d in dossiers} == {"xa-ntm-19.2", "xa-ntm-nc-19.2", "huyen-ntm-9.4", "huyen-ntm-nc-9.1",
@@ -167,6 +162,11 @@ def test_seed_demo_dossiers_cover_every_state_and_set_in_cang_long_only(runner):
     iii2 = queries.evaluate_dossier(district).results["III.2"]
     assert iii2.status == "not_met" and "7/13 xã" in iii2.reason.vi
     assert trail.verify().ok
+
+    again = runner.invoke(args=["seed-demo", "--password", TEST_PASSWORD])
+    assert "0 users created" in again.output
+    assert db.session.scalar(select(func.count(User.id))) == 117
+    assert db.session.scalar(select(func.count(Dossier.id))) == len(DEMO_DOSSIERS)  # not made twice
 
 
 def test_seed_demo_if_empty_leaves_a_used_database_alone(runner, make_user):
