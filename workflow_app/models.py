@@ -248,10 +248,15 @@ class Dossier(db.Model):
         # the whole country: read from these indexes alone, not from the (wide) rows.
         Index("ix_dossier_year_state", "year", "state", "unit_id"),
         Index("ix_dossier_recognitions", "state", "year", "unit_id", "criteria_set"),
+        # A scope's dossiers in given states (the inboxes): found by unit and state together, not
+        # by intersecting a unit's dossiers with every dossier of the country in those states.
+        Index("ix_dossier_unit_state", "unit_id", "state"),
+        # The dossier list, latest change first: read in that order, not sorted whole per page.
+        Index("ix_dossier_latest", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     criteria_set: Mapped[str] = mapped_column(String(40))
     criteria_set_version: Mapped[str] = mapped_column(String(20))
     level: Mapped[str] = mapped_column(String(16))  # the set's level: which workflow the dossier follows
