@@ -64,6 +64,8 @@ def test_the_ministry_reads_the_country_and_opens_any_province(app, country):
     assert "Tỉnh Vĩnh Long" in row and "1/" in row
     total = html[html.index('data-testid="national-total"'):]
     assert "Toàn quốc" in total and "3/" in total
+    footer = html[html.index('data-testid="footer"'):]
+    assert "Bộ Công an" in footer[:200] and "Công an tỉnh" not in footer[:200]  # not a province's PV05
     link = re.search(r'href="(/reports/dashboard\?province=86[^"]*)"', html).group(1).replace("&amp;", "&")
     province = client.get(link).get_data(as_text=True)
     assert "Tổng hợp toàn tỉnh: Tỉnh Vĩnh Long" in province and "Tổng hợp toàn quốc" in province
