@@ -93,7 +93,7 @@ def walk_direct(people_new, dossier):
     commune, pv05 = people_new["commune_officer"], people_new["pv05_officer"]
     ops.fire_transition(commune, dossier, "submit")
     assert dossier.state == "commune_submitted" and dossier.workflow.reviewer_role(dossier.state) == "pv05_officer"
-    assert dossier.id in [d.id for d in queries.inbox_for(pv05)["waiting"]]
+    assert dossier.id in [d.id for d in queries.inbox_for(pv05)["waiting"].items]
     for criterion in queries.criteria_set_of(dossier).criteria:
         ops.record_verdict(pv05, dossier, criterion.code, agree=True)
     ops.fire_transition(pv05, dossier, "verify")

@@ -229,6 +229,22 @@ def test_inbox_shows_what_waits_for_each_role(people, make_dossier, as_user, rol
         assert (link in sent_html) == (state in sent), state
 
 
+def test_a_long_inbox_shows_the_first_and_counts_all(people, make_dossier, as_user, monkeypatch):
+    from workflow_app.main import routes
+
+    monkeypatch.setattr(routes, "INBOX_ROWS", 2)
+    made = [make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted", year=year) for year in (2021, 2022, 2023)]
+    client = as_user(people["district_officer"])
+    html = page(client.get("/"))
+    waiting = html[html.index('data-testid="waiting"'):html.index('data-testid="sent"')]
+    shown = [d.id for d in made if f"/dossiers/{d.id}\"" in waiting]
+    assert len(shown) == 2 and "Đang chờ bạn xử lý (3)" in html
+    assert "Đang hiện 2 hồ sơ đến hạn sớm nhất trong tổng số 3." in re.sub(r"\s+", " ", waiting)
+    everything = page(client.get("/?all=1"))
+    waiting = everything[everything.index('data-testid="waiting"'):everything.index('data-testid="sent"')]
+    assert all(f"/dossiers/{d.id}\"" in waiting for d in made) and 'data-testid="waiting-more"' not in everything
+
+
 def test_audit_page_filters_exports_and_verifies(people, make_dossier, as_user):
     dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
     client = as_user(people["commune_officer"])

@@ -1,10 +1,11 @@
 """Reading dossiers: scope, evaluation, the moves open to a user, and what waits for whom."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 import criteria
@@ -127,7 +128,19 @@ def transitions_for(user: User, dossier: Dossier, evaluation: Evaluation | None 
     return result
 
 
-def inbox_for(user: User) -> dict[str, list[Dossier]]:
+@dataclass
+class InboxList:
+    """One list of the home page: its first dossiers (the one due first on top) and how many in all."""
+
+    items: list[Dossier]
+    total: int
+
+
+# A home page shows this many of a list; the rest are one click away ("show all").
+INBOX_ROWS = 50
+
+
+def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList]:
     """What waits for the user, and what the user moved on that is still with others; oldest first.
 
     Both follow from the workflow table: a dossier waits for the roles that may move it forward
@@ -146,13 +159,15 @@ def inbox_for(user: User) -> dict[str, list[Dossier]]:
                                   Dossier.state.in_(wanted), whose))
         return or_(*parts) if parts else None
 
-    def fetch(where) -> list[Dossier]:
+    def fetch(where) -> InboxList:
         if where is None:
-            return []
-        query = select(Dossier).options(unit_and_province()).where(where)
+            return InboxList([], 0)
+        # Each row comes with the count of all that match: one statement, however many there are.
+        query = select(Dossier, func.count().over()).options(unit_and_province()).where(where)
         # The one due first on top; those with no due date after, the longest waiting first.
-        return list(db.session.scalars(query.order_by(Dossier.due_on.is_(None), Dossier.due_on,
-                                                      Dossier.state_changed_at, Dossier.id)))
+        query = query.order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id)
+        rows = db.session.execute(query.limit(limit) if limit else query).all()
+        return InboxList([dossier for dossier, _total in rows], rows[0][1] if rows else 0)
 
     return {"waiting": fetch(condition(lambda w: w.waiting_for(user.role))),
             "sent": fetch(condition(lambda w: w.sent_by(user.role)))}

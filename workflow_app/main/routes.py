@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from .. import notifications
 from ..auth.routes import safe_next
 from ..clock import today_in_vietnam, utcnow
-from ..dossiers.queries import inbox_for
+from ..dossiers.queries import INBOX_ROWS, inbox_for
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Notification
@@ -21,7 +21,9 @@ def index():
     if current_user.can_read_nation():
         return redirect(url_for("reports.national"))
     unit = current_user.unit
-    return render_template(f"main/home_{current_user.role}.html", unit=unit, inbox=inbox_for(current_user),
+    whole = request.args.get("all") == "1"  # every dossier of the lists, not only the first ones
+    return render_template(f"main/home_{current_user.role}.html", unit=unit,
+                           inbox=inbox_for(current_user, limit=None if whole else INBOX_ROWS),
                            origins=origins(unit), route=route_of(unit, today_in_vietnam().year))
 
 
