@@ -192,14 +192,14 @@ def _timeliness(board: Dashboard, province: Unit, counted: list[int], year: int)
              .where(in_scope, Dossier.year == year, AuditEntry.to_state.is_not(None))
              .subquery())
     spent: dict[tuple[int, str], list[int]] = {}
-    counted: dict[tuple, int] = {}  # the same two days recur across districts
+    working_days: dict[tuple, int] = {}  # the same two days recur across districts
     for district_id, state, entered_on, left_on, n in db.session.execute(
             select(moves.c.row_id, moves.c.from_state, moves.c.entered_on, moves.c.left_on, func.count())
             .where(moves.c.entered_state == moves.c.from_state, moves.c.from_state.in_(TIMED_STATES))
             .group_by(moves.c.row_id, moves.c.from_state, moves.c.entered_on, moves.c.left_on)):
-        days = counted.get((entered_on, left_on))
+        days = working_days.get((entered_on, left_on))
         if days is None:
-            days = counted[(entered_on, left_on)] = schedule.calendar.count(entered_on, left_on)
+            days = working_days[(entered_on, left_on)] = schedule.calendar.count(entered_on, left_on)
         spent.setdefault((district_id, state), []).extend([days] * n)
     for (district_id, state), days in spent.items():
         if district_id in by_id:
