@@ -202,7 +202,7 @@ def _self_assessment(dossier: Dossier, anchor: AuditEntry, history: list[AuditEn
             Heading("I. Kết quả tự đánh giá từng tiêu chí"),
             Table(["Tiêu chí", "Nội dung tiêu chí (nguyên văn)", "Số liệu", "Kết quả"], rows, [8, 42, 24, 26]),
             Heading("II. Tài liệu kèm theo"),
-            Table(["STT", "Tên tệp", "Loại tài liệu", "Ngày ban hành", "Mã kiểm tra"], evidence, [7, 33, 30, 13, 17])
+            Table(["STT", "Tên tệp", "Loại tài liệu", "Ngày ban hành", "Mã kiểm tra"], evidence, [7, 37, 26, 13, 17])
             if evidence else Paragraph("Không có tài liệu kèm theo."),
             Heading("III. Kết luận"),
             Paragraph(f"Tự đánh giá: đạt {met}/{len(snapshot)} tiêu chí. Đề nghị {receiver} thẩm định."),
