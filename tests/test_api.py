@@ -204,6 +204,25 @@ def test_reasons_in_english_on_request(people, api, make_dossier):
     assert body["blockers"][0]["reason"].startswith("Crimes against social order: 40 → 39 (down 2.5%)")
 
 
+def test_list_items_are_the_dossiers_as_read_one_by_one(people, api, make_dossier):
+    """The list reads the page's verdicts in one statement: each item still says what the
+    dossier's own address says (its verdicts, in order, and the moves they allow or block)."""
+    verified = make_dossier(COMMUNE, "xa-ntm-19.2", "pv05_verified")  # agreed at both levels
+    reviewed = make_dossier(COMMUNE, "xa-dien-hinh-antt", "district_reviewed")
+    disputed = reviewed.verdicts[-1]
+    disputed.agree, disputed.comment = False, "Chưa có biên bản kiểm tra"
+    db.session.commit()
+    pv05 = api(people["pv05_officer"])
+    items = {item["id"]: item for item in pv05("GET", "/dossiers").json["items"]}
+    assert set(items) == {verified.id, reviewed.id}
+    for dossier in (verified, reviewed):
+        assert items[dossier.id] == pv05("GET", f"/dossiers/{dossier.id}").json
+    shown = {c["code"]: c["verdicts"] for c in items[reviewed.id]["criteria"]}
+    assert shown[disputed.criterion] == [{"level": "district", "agree": False, "comment": "Chưa có biên bản kiểm tra"}]
+    # the district's verdict first, then PV05's: in the order they were given
+    assert {tuple(v["level"] for v in c["verdicts"]) for c in items[verified.id]["criteria"]} == {("district", "pv05")}
+
+
 def test_roles_and_scopes(people, api, make_dossier, make_user):
     dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
     path = f"/dossiers/{dossier.id}"

@@ -283,7 +283,8 @@ class Dossier(db.Model):
     unit: Mapped[Unit] = relationship()
     created_by: Mapped[User] = relationship()
     attestations: Mapped[list[Attestation]] = relationship(back_populates="dossier", order_by="Attestation.criterion")
-    verdicts: Mapped[list[Verdict]] = relationship(back_populates="dossier", order_by="Verdict.criterion")
+    verdicts: Mapped[list[Verdict]] = relationship(back_populates="dossier",
+                                                        order_by="[Verdict.criterion, Verdict.id]")
     evidence: Mapped[list[Evidence]] = relationship(
         back_populates="dossier", order_by="Evidence.id", primaryjoin="and_(Evidence.dossier_id == Dossier.id, Evidence.removed_at.is_(None))",
         viewonly=True,

@@ -154,13 +154,14 @@ def get_criteria_set(code):
 # --- dossiers --------------------------------------------------------------------------------
 
 
-def dossier_json(dossier: Dossier, history: list[dict] | None = None) -> dict:
-    """A dossier as the API gives it; `history` (from histories()) when the caller read many at once."""
+def dossier_json(dossier: Dossier, history: list[dict] | None = None, verdict_rows: list | None = None) -> dict:
+    """A dossier as the API gives it; `history` (from histories()) and `verdict_rows` (from
+    queries.verdict_rows()) when the caller read many at once."""
     evaluation = queries.evaluate_dossier(dossier)
     cset = queries.criteria_set_of(dossier)
     attestations = {a.criterion: a for a in dossier.attestations}
     verdicts: dict[str, list] = {}
-    for v in dossier.verdicts:
+    for v in dossier.verdicts if verdict_rows is None else verdict_rows:
         verdicts.setdefault(v.criterion, []).append({"level": v.level, "agree": v.agree, "comment": v.comment})
     lang = language()
     return {
@@ -179,7 +180,7 @@ def dossier_json(dossier: Dossier, history: list[dict] | None = None) -> dict:
         "evidence": [evidence_json(e) for e in dossier.evidence],
         "transitions": [{"trigger": t["spec"].trigger, "allowed": t["allowed"],
                          "blockers": [b.to_dict(lang) for b in t["blockers"]]}
-                        for t in queries.transitions_for(g.api_user, dossier, evaluation)],
+                        for t in queries.transitions_for(g.api_user, dossier, evaluation, verdict_rows)],
         "history": history if history is not None else histories([dossier.id])[dossier.id],
     }
 
@@ -224,8 +225,7 @@ def open_dossier(body):
           response=ref("DossierPage"), errors=(400,))
 def list_dossiers(query):
     stmt = (select(Dossier).where(among(Dossier.unit_id, queries.visible_unit_ids(g.api_user)))
-            .options(selectinload(Dossier.unit), selectinload(Dossier.attestations), selectinload(Dossier.verdicts),
-                     selectinload(Dossier.evidence)))
+            .options(selectinload(Dossier.unit), selectinload(Dossier.attestations), selectinload(Dossier.evidence)))
     if "state" in query:
         stmt = stmt.where(Dossier.state == query["state"])
     if "unit_code" in query:
@@ -236,8 +236,9 @@ def list_dossiers(query):
         stmt = stmt.where(Dossier.year == query["year"])
     page = db.paginate(stmt.order_by(Dossier.id), page=query.get("page", 1), per_page=query.get("per_page", 20),
                        error_out=False)
-    history = histories([d.id for d in page.items])  # one query for the page, not one per dossier
-    return jsonify({"items": [dossier_json(d, history[d.id]) for d in page.items], "total": page.total,
+    ids = [d.id for d in page.items]
+    history, verdicts = histories(ids), queries.verdict_rows(ids)  # a query each for the page, not one per dossier
+    return jsonify({"items": [dossier_json(d, history[d.id], verdicts[d.id]) for d in page.items], "total": page.total,
                     "page": page.page, "per_page": page.per_page})
 
 
