@@ -88,24 +88,34 @@ class Writer:
 
 
 class Chain:
-    """The audit trail, sealed in order as it is written."""
+    """The audit trail, sealed in the order of time at the end: the entries of all provinces
+    interleave as they do when every province works through the same months (generated unit
+    after unit and sealed as generated, a province's entries would all lie together, and a
+    province's newest entries would be the whole country's oldest)."""
 
     def __init__(self, writer: Writer, key: str):
         self.writer, self.key = writer, key
         self.seq = db.session.scalar(select(AuditHead.seq)) or 0
         self.prev = db.session.scalar(select(AuditHead.seal)) or trail.GENESIS
+        self.pending: list[dict] = []
 
     def append(self, at: datetime, actor: dict, action: str, *, dossier_id=None, unit_code=None,
                from_state=None, to_state=None, comment="", details=None):
-        self.seq += 1
-        fields = {"seq": self.seq, "at": at, "actor_id": actor["id"], "actor": actor["username"], "role": actor["role"],
-                  "dossier_id": dossier_id, "unit_code": unit_code, "action": action, "from_state": from_state,
-                  "to_state": to_state, "comment": comment, "details": details or {}, "prev_seal": self.prev}
-        seal = trail.compute_seal(self.key, fields)
-        self.writer.add(AuditEntry, **fields, seal=seal)
-        self.prev = seal
+        self.pending.append({"at": at, "actor_id": actor["id"], "actor": actor["username"], "role": actor["role"],
+                             "dossier_id": dossier_id, "unit_code": unit_code, "action": action,
+                             "from_state": from_state, "to_state": to_state, "comment": comment,
+                             "details": details or {}})
 
     def close(self):
+        """Seal and write the entries, oldest first (a sort that keeps a dossier's entries of
+        the same moment in the order they were appended)."""
+        self.pending.sort(key=lambda fields: fields["at"])
+        for fields in self.pending:
+            self.seq += 1
+            fields.update(seq=self.seq, prev_seal=self.prev)
+            fields["seal"] = self.prev = trail.compute_seal(self.key, fields)
+            self.writer.add(AuditEntry, **fields)
+        self.pending.clear()
         self.writer.flush(AuditEntry)
         head = db.session.get(AuditHead, 1)
         if head is None:
@@ -258,9 +268,10 @@ def main() -> None:
                         writer.add(model, **values)
                     dossiers += 1
                     if dossiers % 10_000 == 0:
-                        print(f"  {dossiers:,} dossiers, {chain.seq:,} trail entries, "
+                        print(f"  {dossiers:,} dossiers, {len(chain.pending):,} trail entries to seal, "
                               f"{time.perf_counter() - started:.0f} s", flush=True)
         writer.flush()
+        print(f"  sealing {len(chain.pending):,} trail entries in the order of time", flush=True)
         chain.close()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('dossier', 'id'), "
