@@ -253,6 +253,8 @@ class Dossier(db.Model):
         Index("ix_dossier_unit_state", "unit_id", "state"),
         # The dossier list, latest change first: read in that order, not sorted whole per page.
         Index("ix_dossier_latest", "updated_at", "id"),
+        # A scope's dossiers of a year by state (the province overview): read from the index alone.
+        Index("ix_dossier_year_unit", "year", "unit_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -407,6 +409,12 @@ class AuditEntry(db.Model):
     """One sealed, append-only line of the audit trail."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (
+        # The moves of given dossiers in order, with their times and states (the overview's days
+        # spent in each step): read from this index alone, not from the entries' scattered rows.
+        Index("ix_audit_entry_moves", "dossier_id", "seq", "at", "from_state", "to_state",
+              sqlite_where=text("to_state IS NOT NULL"), postgresql_where=text("to_state IS NOT NULL")),
+    )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

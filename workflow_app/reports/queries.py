@@ -106,7 +106,7 @@ def dashboard(province: Unit, year: int) -> Dashboard:
     row_of = _row_of_dossier()
     for row_id, state, n in db.session.execute(
             select(row_of, Dossier.state, func.count()).join(Unit, Unit.id == Dossier.unit_id)
-            .where(among(Dossier.unit_id, counted), Dossier.year == year).group_by(row_of, Dossier.state)):
+            .where(*_counted(counted), Dossier.year == year).group_by(row_of, Dossier.state)):
         states_of.setdefault(row_id, {})[state] = n
     registry = criteria.default_registry()
     counting = {s.code: registry.recognitions_for(s.code) for s in sets}
@@ -146,6 +146,13 @@ def _row_of_dossier():
     return case((Unit.level == Level.commune.value, Unit.parent_id), else_=Unit.id).label("row_id")
 
 
+def _counted(unit_ids: list[int]) -> tuple:
+    """SQL: the dossiers of these units, with their unit joined (_row_of_dossier). The units are
+    named on both sides of the join: from the dossiers' side alone, PostgreSQL hashed the whole
+    country's units for each count (10,811 rows, 5 ms a query)."""
+    return among(Dossier.unit_id, unit_ids), among(Unit.id, unit_ids)
+
+
 class PreloadedAggregates:
     """The district aggregates of one province and year, from rows the overview loaded once (a
     recognition counted in the year or before it, as DatabaseAggregates counts it)."""
@@ -172,11 +179,11 @@ def _timeliness(board: Dashboard, province: Unit, counted: list[int], year: int)
     today = today_in_vietnam()
     by_id = {row.unit.id: row for row in board.rows}
     district = _row_of_dossier()
-    in_scope = among(Dossier.unit_id, counted)
+    in_scope = _counted(counted)
     late: dict[date, bool] = {}
     for district_id, due, n in db.session.execute(
             select(district, Dossier.due_on, func.count()).join(Unit, Unit.id == Dossier.unit_id)
-            .where(in_scope, Dossier.state.in_(OPEN_STATES), Dossier.due_on < today).group_by(district, Dossier.due_on)):
+            .where(*in_scope, Dossier.state.in_(OPEN_STATES), Dossier.due_on < today).group_by(district, Dossier.due_on)):
         if due not in late:
             late[due] = bool(schedule.overdue_days(due, today))
         if district_id in by_id and late[due]:
@@ -189,7 +196,7 @@ def _timeliness(board: Dashboard, province: Unit, counted: list[int], year: int)
                     func.lag(vietnam_date(AuditEntry.at), type_=Date).over(partition_by=step[0], order_by=step[1]).label("entered_on"),
                     vietnam_date(AuditEntry.at).label("left_on"))
              .join(Dossier, Dossier.id == AuditEntry.dossier_id).join(Unit, Unit.id == Dossier.unit_id)
-             .where(in_scope, Dossier.year == year, AuditEntry.to_state.is_not(None))
+             .where(*in_scope, Dossier.year == year, AuditEntry.to_state.is_not(None))
              .subquery())
     spent: dict[tuple[int, str], list[int]] = {}
     working_days: dict[tuple, int] = {}  # the same two days recur across districts
