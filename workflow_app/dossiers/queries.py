@@ -77,8 +77,10 @@ def unit_and_province(first=joinedload):
 
 
 def get_dossier(user: User, dossier_id: int) -> Dossier:
-    """The dossier, or NotFound when it does not exist or lies outside the user's scope."""
-    dossier = db.session.get(Dossier, dossier_id)
+    """The dossier, or NotFound when it does not exist or lies outside the user's scope. Read
+    with its unit, the unit's parent and grandparent: the scope check walks up to the province
+    (otherwise a lazy load per level, on every dossier page, API read and move)."""
+    dossier = db.session.get(Dossier, dossier_id, options=[unit_and_province()])
     if dossier is None or not dossier.can_view(user):
         raise NotFound(_("No such dossier."))
     return dossier
