@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 from workflow_app.formatting import format_date_vn, format_datetime_vn
 
@@ -27,6 +28,9 @@ def test_dates_are_dd_mm_yyyy_in_ho_chi_minh_time(app):
         assert format_datetime_vn(datetime(2024, 12, 31, 17, 30, tzinfo=timezone.utc)) == "01/01/2025 00:30"
         assert format_datetime_vn(datetime(2024, 12, 31, 17, 30)) == "01/01/2025 00:30"  # naive = UTC
         assert format_date_vn(date(2025, 3, 31)) == "31/03/2025"
+        assert format_date_vn(datetime(2024, 12, 31, 17, 30, tzinfo=timezone.utc)) == "01/01/2025"  # the day in Vietnam
+        with force_locale("en"):  # the same numbers in English
+            assert format_datetime_vn(datetime(2025, 6, 1, 0, 5, tzinfo=timezone.utc)) == "01/06/2025 07:05"
 
 
 def test_pages_load_nothing_from_outside(client):

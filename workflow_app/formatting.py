@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from functools import lru_cache
 
 from flask import Flask
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -14,7 +13,7 @@ from markupsafe import Markup, escape
 import criteria
 from states import STATE_LABELS
 
-from .clock import utcnow
+from .clock import VIETNAM, utcnow
 from .i18n import language, tr
 from .roles import LEVEL_LABELS, ROLE_LABELS, Level, Role
 
@@ -68,18 +67,26 @@ def input_value(spec, value) -> str:
     return str(value)
 
 
+def _on_vietnamese_clock(value: datetime) -> datetime:
+    """A stored time (UTC; a naive one is UTC too) as it reads in Vietnam. The formats below are
+    numeric in both languages, so no locale is looked up: a list formats a time per row (the
+    audit page, 50), and Flask-Babel's formatter resolved its context, time zone and pattern each
+    time."""
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(VIETNAM)
+
+
 def format_date_vn(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, "dd/MM/yyyy")
+        value = _on_vietnamese_clock(value)
     return value.strftime("%d/%m/%Y")
 
 
 def format_datetime_vn(value: datetime | None) -> str:
     if value is None:
         return ""
-    return format_datetime(value, "dd/MM/yyyy HH:mm")
+    return _on_vietnamese_clock(value).strftime("%d/%m/%Y %H:%M")
 
 
 def days_since(value: datetime) -> int:
