@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from .clock import utcnow
 from .extensions import db
 from .models import AccessEntry, User
+from .transaction import commit_keeping_loaded
 
 
 def record(user: User, action: str, *, dossier_id: int | None = None, evidence_id: int | None = None,
@@ -18,14 +19,9 @@ def record(user: User, action: str, *, dossier_id: int | None = None, evidence_i
 
     What the request has read stays loaded (a commit would otherwise expire it, and the page about
     to be shown would read the dossier, its unit and its user again)."""
-    session = db.session()
-    session.add(AccessEntry(user_id=user.id, actor=user.username, role=user.role, dossier_id=dossier_id,
-                            evidence_id=evidence_id, action=action, channel=channel))
-    keep, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
+    db.session.add(AccessEntry(user_id=user.id, actor=user.username, role=user.role, dossier_id=dossier_id,
+                               evidence_id=evidence_id, action=action, channel=channel))
+    commit_keeping_loaded()
 
 
 def purge() -> int:

@@ -30,17 +30,35 @@ def _lost_race() -> Conflict:
     return Conflict(_("Someone else changed this at the same moment. Nothing of yours was saved: reload and try again."))
 
 
+def commit_keeping_loaded() -> None:
+    """Commit, and keep what the request has read loaded (a commit would otherwise expire it all,
+    and the answer about to be given would read it again)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 @contextmanager
-def unit_of_work():
+def unit_of_work(keep_loaded: bool = False):
     """Run operations, then commit once; on any error roll everything back.
 
     A write that lost a race (SQLite's lock, a PostgreSQL deadlock, a unique key taken by a
     concurrent request) becomes a conflict: nothing of it was written, and the user may reload.
     Any other database error is logged and raised: the user sees that nothing was saved.
+
+    `keep_loaded`: for a caller that answers at once with what it changed, when the operations
+    change rows through the ORM or expire what they change otherwise (a move: its conditional
+    UPDATE refreshes the dossier, the verdicts it deletes are expired).
     """
     try:
         yield
-        db.session.commit()
+        if keep_loaded:
+            commit_keeping_loaded()
+        else:
+            db.session.commit()
     except OperationalError as exc:
         db.session.rollback()
         if _is_lock_error(exc):

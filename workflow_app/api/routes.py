@@ -362,7 +362,7 @@ def post_transition(dossier_id, trigger, body):
     dossier = _dossier(dossier_id)
     if trigger not in TRIGGERS:
         raise NotFound(_("There is no action %(trigger)s.", trigger=trigger), field="trigger")
-    with unit_of_work():
+    with unit_of_work(keep_loaded=True):  # the answer is the dossier as moved: not read again
         ops.fire_transition(g.api_user, dossier, trigger, version=body.get("version"), comment=body.get("comment", ""),
                             decision_number=body.get("decision_number", ""), decision_date=body.get("decision_date"),
                             authority=body.get("authority", ""))

@@ -153,7 +153,9 @@ def _claim(dossier: Dossier, *, new_state: str | None = None, **changes) -> None
     )
     if result.rowcount != 1:
         raise _changed(dossier, seen_version)
-    db.session.refresh(dossier)
+    # The row was what we read (its version says so): only what this UPDATE wrote is read back,
+    # not the whole dossier with its attestations, evidence and verdicts.
+    db.session.refresh(dossier, attribute_names=list(values))
 
 
 def check_editable(actor: User, dossier: Dossier) -> None:
@@ -319,6 +321,7 @@ def add_evidence(
     )
     db.session.add(row)
     _claim(dossier)
+    db.session.expire(dossier, ["evidence"])  # a view of the rows (not removed): read again when asked
     trail.append(actor, "evidence_added", dossier=dossier, details={
         "evidence_id": row.id, "filename": row.filename, "document_type": document_type,
         "issued_on": issued.isoformat() if issued else None, "sha256": stored.sha256, "size": stored.size,
@@ -383,6 +386,7 @@ def remove_evidence(actor: User, dossier: Dossier, row: Evidence, *, version: An
     row.removed_at = utcnow()
     row.removed_by_id = actor.id
     _claim(dossier)
+    db.session.expire(dossier, ["evidence"])  # a view of the rows (not removed): read again when asked
     trail.append(actor, "evidence_removed", dossier=dossier,
                  details={"evidence_id": row.id, "filename": row.filename, "sha256": row.sha256})
 
