@@ -93,3 +93,17 @@ def test_no_message_is_hidden_from_the_catalogue_in_an_f_string():
     found = [f"{p.name}:{n}" for p in root.rglob("*.py") for n, line in enumerate(p.read_text().splitlines(), 1)
              if re.search(r"\{_l?\(|\{gettext\(", line)]
     assert found == []
+
+
+@pytest.mark.parametrize("source, lang, expected", [
+    # translated, the variable formatted in and escaped like any value on a page
+    ("{{ _('Due %(day)s', day='<b>01/06/2025</b>') }}", "vi", "Hạn &lt;b&gt;01/06/2025&lt;/b&gt;"),
+    ("{{ _('Due %(day)s', day='01/06/2025') }}", "en", "Due 01/06/2025"),
+    ("{{ _('%(n)d working day(s) overdue', n=3) }}", "vi", "Quá hạn 3 ngày làm việc"),
+    ("{{ _('No such text 100%%') }}", "vi", "No such text 100%"),  # always formatted, as Jinja's gettext
+])
+def test_templates_translate_format_and_escape(app, source, lang, expected):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale(lang):  # as in the pages' .html templates: escaped
+        assert app.jinja_env.from_string(f"{{% autoescape true %}}{source}{{% endautoescape %}}").render() == expected
