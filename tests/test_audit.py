@@ -108,7 +108,7 @@ def test_verification_seals_the_stored_text_as_append_sealed_the_content(chain):
     rows = list(trail._rows(db.session.connection()))
     assert len(rows) == 6
     for row in rows:
-        fields = dict(zip(trail.SEALED_FIELDS, row)) | {"details": json.loads(row[11])}
+        fields = trail._fields(row)
         assert trail._stored_content(row) == trail.canonical(fields)
         assert trail.compute_seal(app_key(), fields) == row[-1]
 

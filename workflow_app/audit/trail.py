@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from flask import current_app
-from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy import Integer, Text, cast, func, insert, select, update
 
 from ..canonical import dumps as canonical_json
 from ..clock import utcnow
@@ -55,11 +55,11 @@ def _number(value: int | None) -> str:
 
 def _stored_content(row: tuple) -> bytes:
     """canonical() of a row read for verification (SEALED_FIELDS in order, the details as their
-    stored text, itself canonical: see create_app), written out directly, without a dict or an
-    encoder call per entry. Should it ever differ from canonical(), the seal check falls back."""
+    stored text, itself canonical: see create_app; the time as its text when PostgreSQL wrote it
+    out), written out directly, without a dict or an encoder call per entry. Should it ever differ from canonical(), the seal check falls back."""
     seq, at, actor_id, actor, role, dossier_id, unit_code, action, from_state, to_state, comment, details, prev = row[:13]
     return (f'{{"action":{_text(action)},"actor":{_text(actor)},"actor_id":{_number(actor_id)},'
-            f'"at":"{_timestamp(at)}","comment":{_text(comment)},"details":{details},'
+            f'"at":"{at if at.__class__ is str else _timestamp(at)}","comment":{_text(comment)},"details":{details},'
             f'"dossier_id":{_number(dossier_id)},"from_state":{_text(from_state)},"prev_seal":{_text(prev)},'
             f'"role":{_text(role)},"seq":{seq},"to_state":{_text(to_state)},"unit_code":{_text(unit_code)}}}'
             ).encode("utf-8")
@@ -128,21 +128,29 @@ class VerifyResult:
     head_seal: str = GENESIS
 
 
+_UTC_TEXT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'  # _timestamp()'s text, written by PostgreSQL
+
+
 def _rows(connection, first: int = 1, last: int | None = None, batch: int = 5000) -> Iterator[tuple]:
     """The entries first..last in sequence order, each a tuple of SEALED_FIELDS (the details as
-    their stored text) and the seal; memory stays bounded. On PostgreSQL straight from the driver,
-    through a server-side cursor: reading is most of the cost of verifying."""
+    their stored text) and the seal; memory stays bounded. Reading is most of the cost of
+    verifying: on PostgreSQL the rows stream out with COPY (the server writes while this process
+    seals, no round trip per batch) and each time comes as the trail's own UTC text."""
     table = AuditEntry.__table__
-    columns = [table.c[name] if name != "details" else cast(table.c.details, Text) for name in SEALED_FIELDS]
-    columns.append(table.c.seal)
+    postgresql = connection.dialect.name == "postgresql"
+    columns = [table.c[name] for name in SEALED_FIELDS] + [table.c.seal]
+    columns[SEALED_FIELDS.index("details")] = cast(table.c.details, Text)
+    if postgresql:
+        columns[SEALED_FIELDS.index("at")] = func.to_char(func.timezone("UTC", table.c.at), _UTC_TEXT)
     bounds = [table.c.seq >= first] + ([table.c.seq <= last] if last is not None else [])
-    if connection.dialect.name == "postgresql":
+    if postgresql:
+        # COPY takes no parameters: the bounds are integers, written into the statement.
         statement = select(*columns).where(*bounds).order_by(table.c.seq)
-        compiled = statement.compile(dialect=connection.dialect)
-        with connection.connection.driver_connection.cursor(name="audit_verify") as cursor:
-            cursor.itersize = batch
-            cursor.execute(str(compiled), compiled.params)
-            yield from cursor
+        compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY ({compiled}) TO STDOUT") as copy:
+                copy.set_types(["int4" if isinstance(column.type, Integer) else "text" for column in columns])
+                yield from copy.rows()
         return
     seen = first - 1
     while True:
@@ -154,15 +162,22 @@ def _rows(connection, first: int = 1, last: int | None = None, batch: int = 5000
         seen = rows[-1][0]
 
 
+def _fields(row: tuple) -> dict[str, Any]:
+    """A row read for verification as the fields canonical() seals, the details decoded."""
+    fields = dict(zip(SEALED_FIELDS, row))
+    if isinstance(fields["at"], str):
+        fields["at"] = datetime.fromisoformat(fields["at"])
+    fields["details"] = json.loads(fields["details"]) if fields["details"] is not None else None
+    return fields
+
+
 def _sealed_as_stored(key: bytes, row: tuple) -> bool:
     """Whether the entry carries the seal of its content. Its details are sealed as stored; an
     entry stored before JSON was kept canonical is checked again with its details decoded."""
     seal = row[-1]
     if hmac.compare_digest(hmac.digest(key, _stored_content(row), "sha256").hex(), seal):
         return True
-    fields = dict(zip(SEALED_FIELDS, row))
-    fields["details"] = json.loads(fields["details"]) if fields["details"] is not None else None
-    return hmac.compare_digest(hmac.digest(key, canonical(fields), "sha256").hex(), seal)
+    return hmac.compare_digest(hmac.digest(key, canonical(_fields(row)), "sha256").hex(), seal)
 
 
 @dataclass
@@ -238,7 +253,7 @@ def _check_range(url: str, key: str, first: int, last: int) -> Walk:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            with connection.begin():  # a server-side cursor lives in a transaction
+            with connection.begin():
                 return _walk(_rows(connection, first, last), key, first, None)
     finally:
         engine.dispose()
