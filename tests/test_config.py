@@ -93,15 +93,18 @@ def test_unknown_environment(tmp_path):
 
 def test_the_application_servers_app_is_the_whole_app_without_the_command_line(tmp_path):
     """gunicorn runs workflow_app.wsgi:app: every page and API route of the application, without
-    the migrations (Alembic) and commands loaded into each worker."""
+    the migrations (Alembic) and commands loaded into each worker, nor the password checker's
+    dictionaries (until a password is checked) or every country's holidays (a due date computed)."""
     import json
     import subprocess  # nosec B404 - a fresh interpreter, to see what importing the module loads
     import sys
     from pathlib import Path
 
-    script = ("import gc, json, sys; from workflow_app.wsgi import app; "
+    script = ("import gc, json, sys; from datetime import date; from workflow_app.wsgi import app; "
+              "from workflow_app.deadlines import WorkCalendar; WorkCalendar().add(date(2025, 1, 24), 10); "
               "print(json.dumps({'rules': sorted(r.rule + ' ' + r.endpoint for r in app.url_map.iter_rules()), "
-              "'loaded': [m for m in ('flask_migrate', 'alembic', 'workflow_app.cli') if m in sys.modules], "
+              "'loaded': [m for m in ('flask_migrate', 'alembic', 'workflow_app.cli', 'zxcvbn', 'holidays.countries') "
+              "if m in sys.modules], "
               "'login': app.test_client().get('/login').status_code, "
               "'gc': [gc.get_threshold()[0], gc.get_freeze_count() > 0]}))")
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'w.sqlite3'}", "APP_ENV": "development",

@@ -23,6 +23,21 @@ def test_working_days_follow_the_national_calendar(start, days, due, why):
     assert WorkCalendar().add(start, days) == due, why
 
 
+def test_vietnams_holidays_loaded_alone_are_the_packages_own():
+    """The calendar loads the `holidays` package's Vietnam by itself (not every country's module):
+    the same days, names and make-up Saturdays as the package gives when asked for "VN"."""
+    import holidays
+
+    from workflow_app import deadlines
+
+    for year in range(2015, 2036):
+        package = holidays.country_holidays("VN", years=year, language="vi")
+        assert deadlines.national_holidays(year) == dict(package.items()), year
+        assert deadlines.national_make_up_days(year) == sorted(d for d in package.weekend_workdays if d.year == year)
+    assert deadlines.national_holiday(date(2026, 2, 17)) == "Tết Nguyên Đán"
+    assert deadlines._national(2026).__class__.__module__ == "workflow_app._holidays_vietnam"
+
+
 def test_counting_back_agrees_with_adding():
     calendar = WorkCalendar()
     assert calendar.count(date(2025, 1, 24), date(2025, 2, 14)) == 10

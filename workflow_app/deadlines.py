@@ -7,8 +7,10 @@ lists sort by it in the database; changing the calendar or a deadline recomputes
 """
 from __future__ import annotations
 
+import importlib.util
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 import holidays
 from flask import g, has_app_context
@@ -30,9 +32,24 @@ ALL_SETS = "*"
 OPEN_STATES = ("draft", *DEFAULT_DEADLINES)
 
 
+@lru_cache(maxsize=1)
+def _vietnam() -> type[holidays.HolidayBase]:
+    """The `holidays` package's Vietnam, loaded alone: its `countries` package imports every
+    country's module (279 modules, 8 MB in each worker) to find one. Should the package's layout
+    change, the ordinary way still works (a test holds both to the same days)."""
+    try:
+        source = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+        spec = importlib.util.spec_from_file_location("workflow_app._holidays_vietnam", source)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.Vietnam
+    except (OSError, ImportError, AttributeError):
+        return holidays.country_holidays("VN").__class__
+
+
 @lru_cache(maxsize=64)
 def _national(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("VN", years=year, language="vi")
+    return _vietnam()(years=year, language="vi")
 
 
 def national_holidays(year: int) -> dict[date, str]:

@@ -3,6 +3,7 @@
 The same application as `flask` runs, without the command line: the migrations (Alembic) and the
 commands are not loaded into each worker, which saves memory in every one of them.
 """
+import ctypes
 import gc
 
 from . import create_app
@@ -18,3 +19,13 @@ GC_FIRST_GENERATION = 7000  # Python's default is 700
 gc.collect()
 gc.freeze()
 gc.set_threshold(GC_FIRST_GENERATION, *gc.get_threshold()[1:])
+
+# glibc gives each thread that allocates its own heap (arena), up to eight per core, and a heap
+# keeps what it once held: four threads of a worker kept ~7 MB more resident than two heaps do
+# (measured under the load run). Set here rather than as MALLOC_ARENA_MAX in every deployment's
+# environment; elsewhere than glibc there is no mallopt and nothing to do.
+M_ARENA_MAX = -8
+try:
+    ctypes.CDLL(None).mallopt(M_ARENA_MAX, 2)
+except (OSError, AttributeError):
+    pass

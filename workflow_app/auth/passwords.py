@@ -3,7 +3,6 @@ the reason in the user's language when one is refused."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from zxcvbn import zxcvbn
 
 from ..errors import ValidationFailed
 from ..units.operations import search_key
@@ -28,6 +27,9 @@ def check_password(password: str, *, username: str = "", full_name: str = "", un
         folded = search_key(text)  # officers type their names without accents too
         personal |= {text, folded, folded.replace(" ", ""), *folded.split()}
     personal = sorted(w for w in personal if len(w) > 2)
+    # Its dictionaries hold about 20 MB: loaded by the first password checked, not by every worker.
+    from zxcvbn import zxcvbn
+
     estimate = zxcvbn(password[:100], user_inputs=personal + CONTEXT_WORDS)
     if estimate["score"] >= MIN_SCORE:
         return

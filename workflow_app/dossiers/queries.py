@@ -64,7 +64,7 @@ class _Pure:
         return isinstance(other, _Pure) and self.key == other.key
 
 
-@lru_cache(maxsize=128)  # a 34-criterion evaluation holds ~70 KB: at most ~9 MB per process
+@lru_cache(maxsize=32)  # a 34-criterion evaluation holds ~70 KB: at most ~2 MB per process
 def _evaluated(pure: _Pure) -> Evaluation:
     return criteria.evaluate(pure.cset, pure.facts)
 
