@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from workflow_app import notifications
-from workflow_app.clock import utcnow
+from workflow_app.clock import today_in_vietnam, utcnow
 from workflow_app.dossiers import operations as ops
 from workflow_app.dossiers import queries
 from workflow_app.extensions import db
@@ -125,7 +125,7 @@ def test_returns_and_recognitions_tell_the_unit_and_in_its_language(app, people,
     recognized = make_dossier("29272", "xa-ntm-19.2", "pv05_verified")
     with unit_of_work():
         ops.fire_transition(people["pv05_officer"], recognized, "recognize", decision_number="15/QĐ-CAT",
-                            decision_date=utcnow().date(), authority="Công an tỉnh")
+                            decision_date=today_in_vietnam(), authority="Công an tỉnh")
     told = db.session.scalars(select(Notification).where(Notification.kind == "recognized")).all()
     assert {r.user_id for r in told} == {people["district_officer"].id}  # Mỹ Cẩm's officer is not An Trường A's
     assert told[0].email_state == "none"  # e-mail turned off: in the application only
@@ -329,7 +329,7 @@ def test_pv05_verifies_and_recognizes_many_dossiers_at_once(app, people, make_do
     assert all(f'data-testid="bulk-refused-{d.id}"' in text for d in ready) and "Chưa thể “Công nhận”" in text
     assert db.session.get(Dossier, ready[0].id).state == "pv05_verified"
     done = browser.post("/dossiers/bulk", data={"step": "recognize", "year": "2024", "decision_number": "20/QĐ-CAT",
-                                                "decision_date": "01/12/2026", "authority": "Công an tỉnh Trà Vinh",
+                                                "decision_date": today_in_vietnam().strftime("%d/%m/%Y"), "authority": "Công an tỉnh Trà Vinh",
                                                 "dossier": [str(d.id) for d in ready]})
     assert all(f'data-testid="bulk-done-{d.id}"' in done.get_data(as_text=True) for d in ready)
     db.session.expire_all()
