@@ -14,7 +14,7 @@ from pathlib import Path
 
 import holidays
 from flask import g, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import Boolean, Date, Integer, String, bindparam, literal, select, union_all, update
 
 from .clock import VIETNAM, today_in_vietnam
 from .extensions import db
@@ -99,14 +99,6 @@ class WorkCalendar:
         self.exceptions = exceptions or {}
         self._running: dict[int, list[int]] = {}  # year -> working days from 1 January up to each day
 
-    @classmethod
-    def of(cls, province_id: int | None) -> WorkCalendar:
-        if province_id is None:
-            return cls()
-        rows = db.session.execute(select(CalendarDay.day, CalendarDay.working)
-                                  .where(CalendarDay.province_id == province_id)).all()
-        return cls(dict(rows))
-
     def is_working(self, day: date) -> bool:
         if day in self.exceptions:
             return self.exceptions[day]
@@ -144,17 +136,39 @@ class WorkCalendar:
         return total
 
 
+@lru_cache(maxsize=1)
+def _province_rules():
+    """A province's own days, deadlines and campaigns in one statement, read on every page with
+    due dates and by every move; each row says which of the three it is. Built once."""
+    province = bindparam("province", type_=Integer)
+    none_text, none_number = literal(None, String), literal(None, Integer)
+    days = select(literal("day"), CalendarDay.day, CalendarDay.working, none_text, none_text, none_number
+                  ).where(CalendarDay.province_id == province)
+    steps = select(literal("step"), literal(None, Date), literal(None, Boolean), StepDeadline.criteria_set,
+                   StepDeadline.state, StepDeadline.working_days).where(StepDeadline.province_id == province)
+    campaigns = select(literal("campaign"), Campaign.submit_by, literal(None, Boolean), none_text, none_text,
+                       Campaign.year).where(Campaign.province_id == province)
+    return union_all(days, steps, campaigns)
+
+
 class Schedule:
     """A province's deadlines, calendar and campaigns: what makes a dossier's due date."""
 
     def __init__(self, province: Unit | None):
         self.province_id = province.id if province is not None else None
-        self.calendar = WorkCalendar.of(self.province_id)
-        rows = db.session.execute(select(StepDeadline.criteria_set, StepDeadline.state, StepDeadline.working_days)
-                                  .where(StepDeadline.province_id == self.province_id)).all() if province else []
-        self.deadlines = {(set_code, state): days for set_code, state, days in rows}
-        self.campaigns = dict(db.session.execute(select(Campaign.year, Campaign.submit_by)
-                                                 .where(Campaign.province_id == self.province_id)).all()) if province else {}
+        exceptions: dict[date, bool] = {}
+        self.deadlines: dict[tuple[str, str], int] = {}
+        self.campaigns: dict[int, date | None] = {}
+        if province is not None:
+            for kind, day, working, set_code, state, number in db.session.execute(_province_rules(),
+                                                                                  {"province": self.province_id}):
+                if kind == "day":
+                    exceptions[day] = working
+                elif kind == "step":
+                    self.deadlines[(set_code, state)] = number
+                else:
+                    self.campaigns[number] = day
+        self.calendar = WorkCalendar(exceptions)
 
     def working_days(self, criteria_set: str, state: str) -> int | None:
         for key in ((criteria_set, state), (ALL_SETS, state)):

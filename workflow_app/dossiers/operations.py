@@ -8,6 +8,7 @@ from typing import Any, BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 import criteria
 import states
@@ -147,15 +148,16 @@ def _claim(dossier: Dossier, *, new_state: str | None = None, **changes) -> None
     if new_state is not None:
         due = schedule_for(dossier.unit).due(dossier.criteria_set, dossier.year, new_state, now)
         values.update(state=new_state, state_changed_at=now, due_on=due)
-    result = db.session.execute(
+    written = db.session.execute(
         update(table).where(table.c.id == dossier.id, table.c.version == seen_version, table.c.state == seen_state)
-        .values(**values)
-    )
-    if result.rowcount != 1:
+        .values(**values).returning(*(table.c[name] for name in values))
+    ).first()
+    if written is None:
         raise _changed(dossier, seen_version)
-    # The row was what we read (its version says so): only what this UPDATE wrote is read back,
-    # not the whole dossier with its attestations, evidence and verdicts.
-    db.session.refresh(dossier, attribute_names=list(values))
+    # The row was what we read (its version says so): what this UPDATE wrote comes back with it,
+    # and the rest of the dossier, its attestations, evidence and verdicts, stay as read.
+    for name, value in zip(values, written):
+        set_committed_value(dossier, name, value)
 
 
 def check_editable(actor: User, dossier: Dossier) -> None:
@@ -437,7 +439,8 @@ def fire_transition(
         _claim(dossier, new_state=dest, **changes)
         if spec.clears_verdicts:
             db.session.execute(delete(Verdict).where(Verdict.dossier_id == dossier.id, Verdict.level == spec.clears_verdicts))
-            db.session.expire(dossier, ["verdicts"])
+            if "verdicts" in dossier.__dict__:  # as read, less what was cleared: not read again
+                set_committed_value(dossier, "verdicts", [v for v in dossier.verdicts if v.level != spec.clears_verdicts])
         details: dict[str, Any] = {
             "criteria_set": dossier.criteria_set, "criteria_set_version": dossier.criteria_set_version,
             "snapshot": evaluation.snapshot(),
