@@ -88,7 +88,11 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
     def unread_notifications() -> int:
         from flask_login import current_user
 
-        return notifications.unread_count(current_user) if current_user.is_authenticated else 0
+        if not current_user.is_authenticated:
+            return 0
+        if current_user.unread is not None:  # read with the session's user
+            return current_user.unread
+        return notifications.unread_count(current_user)
     register_error_handlers(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)

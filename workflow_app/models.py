@@ -172,8 +172,10 @@ class User(UserMixin, db.Model):
 
     unit: Mapped[Unit] = relationship()
 
-    # The signed-in session this object was loaded for (not a column): see LoginSession.
+    # The signed-in session this object was loaded for (not a column): see LoginSession; and its
+    # unread notifications when that session was read (None: not read with it).
     session_key = None
+    unread = None
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

@@ -10,14 +10,14 @@ from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Integer, bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..audit import trail
 from ..clock import utcnow
 from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..models import ApiToken, AuthFailure, LoginSession, User, hash_password, password_matches
+from ..models import ApiToken, AuthFailure, LoginSession, Notification, User, hash_password, password_matches
 from .passwords import check_password
 
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -111,13 +111,23 @@ def user_for_session(value: str) -> User | None:
     user_id, _sep, key = (value or "").partition(":")
     if not user_id.isdigit() or not key or len(user_id) > 10:
         return None
-    user = db.session.execute(
-        select(User).join(LoginSession, LoginSession.user_id == User.id).options(joinedload(User.unit))  # every page reads it
-        .where(User.id == int(user_id), LoginSession.key_hash == secret_digest(key), LoginSession.ended_at.is_(None))
-    ).scalar_one_or_none()
-    if user is not None:
-        user.session_key = key
+    found = db.session.execute(_session_user(), {"user_id": int(user_id), "key_hash": secret_digest(key)}).one_or_none()
+    if found is None:
+        return None
+    user, user.unread = found
+    user.session_key = key
     return user
+
+
+@lru_cache(maxsize=1)
+def _session_user():
+    """The user of a live session with its unit and its unread notifications, which every page
+    shows: one statement per request, built once."""
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
+    return (select(User, unread).join(LoginSession, LoginSession.user_id == User.id).options(joinedload(User.unit))
+            .where(User.id == bindparam("user_id", type_=Integer), LoginSession.key_hash == bindparam("key_hash"),
+                   LoginSession.ended_at.is_(None)))
 
 
 def end_session(user: User) -> None:
