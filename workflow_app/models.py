@@ -47,6 +47,13 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return check_password_hash(stored_hash, password)
 
 
+def existed_in(unit, year: int) -> bool:
+    """A unit, or a row of its columns (units/operations.unit_rows_within), existed on some day of
+    `year` (the reform's year has units of both maps)."""
+    return ((unit.valid_from is None or unit.valid_from.year <= year)
+            and (unit.valid_to is None or unit.valid_to.year >= year))
+
+
 class Unit(db.Model):
     """An administrative unit: tỉnh, huyện/quận/thị xã/thành phố, xã/phường/thị trấn."""
 
@@ -90,8 +97,7 @@ class Unit(db.Model):
 
     def existed_in(self, year: int) -> bool:
         """The unit existed on some day of `year` (the reform's year has units of both maps)."""
-        return ((self.valid_from is None or self.valid_from.year <= year)
-                and (self.valid_to is None or self.valid_to.year >= year))
+        return existed_in(self, year)
 
     @property
     def is_current(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
+from typing import Any
 
 from sqlalchemy import Date, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased
@@ -16,9 +17,9 @@ from ..clock import today_in_vietnam, vietnam_date
 from ..deadlines import OPEN_STATES, Schedule
 from ..dossiers.aggregates import DatabaseAggregates
 from ..extensions import db
-from ..models import AuditEntry, Dossier, Unit
+from ..models import AuditEntry, Dossier, Unit, existed_in
 from ..roles import Level
-from ..units.operations import among, ids_within, units_within
+from ..units.operations import among, ids_within, unit_rows_within, units_within
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Tally:
     """A row of an overview (a district, a province) or its total: communes, dossiers by state,
     and per set the units recognized and eligible."""
 
-    unit: Unit | None  # None for a total
+    unit: Any  # the unit (a row of unit_rows_within), None for a total
     communes: int = 0
     states: dict[str, int] = field(default_factory=dict)
     recognized: dict[str, int] = field(default_factory=dict)  # per commune set
@@ -90,11 +91,11 @@ def report_sets(year: int) -> tuple[list[CriteriaSet], list[tuple[CriteriaSet, s
 
 def dashboard(province: Unit, year: int) -> Dashboard:
     sets, readiness = report_sets(year)
-    scope = units_within(province)
+    scope = unit_rows_within(province)
     units = [u for u in scope if u.level == Level.commune.value]
     # The rows: the districts that existed in the year; on the 2025 map, where communes stand right
     # under the province, the province itself for them.
-    existed = [u for u in scope if u.existed_in(year)]
+    existed = [u for u in scope if existed_in(u, year)]
     holding = {u.parent_id for u in units}
     districts = ([u for u in existed if u.level == Level.district.value]
                  + [u for u in existed if u.level == Level.province.value and u.id in holding])
