@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.operations import authenticate, secret_digest
@@ -32,11 +33,17 @@ def issue_token(username: str, password: str, address: str) -> tuple[str, ApiTok
 
 def user_for(token: str) -> tuple[User, ApiToken] | None:
     """The active user of a valid, unexpired, unrevoked token."""
-    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.unit))
-                            .where(ApiToken.token_hash == secret_digest(token)))
+    row = db.session.scalar(_token_user(), {"token_hash": secret_digest(token)})
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row.user, row
+
+
+@lru_cache(maxsize=1)
+def _token_user():
+    """A token with its user and the user's unit: every API request reads them; built once."""
+    return (select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.unit))
+            .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
 def revoke(row: ApiToken) -> None:
