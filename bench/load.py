@@ -106,6 +106,21 @@ def worker_memory_mb(root_pid: int) -> dict:
     return {"peak": max(found["VmHWM"], default=0.0), "resident": max(found["VmRSS"], default=0.0)}
 
 
+def verify_audit(env: dict) -> dict:
+    """`flask audit verify` over the whole chain: the walk's own time (as the command reports it)
+    and the whole command's, with its start-up."""
+    started = time.perf_counter()
+    verified = subprocess.run([str(BIN / "flask"), "--app", "workflow_app", "audit", "verify"], env=env, cwd=ROOT,  # nosec B603
+                              capture_output=True, text=True)
+    took = time.perf_counter() - started
+    output = verified.stdout + verified.stderr
+    entries = int(re.search(r"(\d+) entries", output).group(1))
+    walked = re.search(r"walked in ([\d.]+) s", output)
+    return {"entries": entries, "seconds": float(walked.group(1)) if walked else None,
+            "entries_per_second": round(entries / float(walked.group(1))) if walked else None,
+            "command_seconds": round(took, 1), "ok": verified.returncode == 0}
+
+
 def session_cookie(username: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -336,20 +351,15 @@ def main() -> None:
                 scaled = scale_out(env, gunicorn, shown, args.seconds, engine, tokens)
             except (SystemExit, OSError) as exc:  # the single server's results are kept, with why
                 scaled = {"error": str(exc)}
-        started = time.perf_counter()
-        verified = subprocess.run([str(BIN / "flask"), "--app", "workflow_app", "audit", "verify"], env=env, cwd=ROOT,  # nosec B603
-                                  capture_output=True, text=True)
-        took = time.perf_counter() - started
-        output = verified.stdout + verified.stderr
-        entries = int(re.search(r"(\d+) entries", output).group(1))
-        walked = re.search(r"walked in ([\d.]+) s", output)
+        # Twice: right after the load the machine and the database may still be busy (one walk there
+        # ran at half the speed of the same walk a minute later); both are kept in the results.
+        walks = [verify_audit(env) for _ in range(2)]
         report = {"targets": summary, "peak_worker_mb": round(memory["peak"], 1),
                   "resident_worker_mb": round(memory["resident"], 1),
                   "seconds": args.seconds, "rounds": args.rounds,
                   # the walk itself (as the command reports it), and the whole command with its start-up
-                  "audit_verify": {"entries": entries, "seconds": float(walked.group(1)) if walked else None,
-                                   "entries_per_second": round(entries / float(walked.group(1))) if walked else None,
-                                   "command_seconds": round(took, 1), "ok": verified.returncode == 0},
+                  "audit_verify": {**max(walks, key=lambda w: w["entries_per_second"] or 0),
+                                   "runs": [{k: w[k] for k in ("seconds", "entries_per_second")} for w in walks]},
                   "two_servers": scaled}
         (ROOT / "bench" / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         print(f"{'target':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'CPU ms':>9}{'share':>8}{'SQL':>5}")
@@ -360,7 +370,8 @@ def main() -> None:
         print(f"worker memory: peak {report['peak_worker_mb']} MB, resident at the end {report['resident_worker_mb']} MB")
         audit = report["audit_verify"]
         print(f"audit verify: {audit['entries']:,} entries walked in {audit['seconds']} s "
-              f"({audit['entries_per_second']:,}/s; the command {audit['command_seconds']} s with its start-up), "
+              f"({audit['entries_per_second']:,}/s; the command {audit['command_seconds']} s with its start-up; "
+              f"the other walk {min(w['entries_per_second'] or 0 for w in walks):,}/s), "
               f"{'intact' if audit['ok'] else 'NOT intact'}")
         if scaled and "error" in scaled:
             print(f"two application servers: not measured ({scaled['error']})")
