@@ -447,8 +447,10 @@ def fire_transition(
         }
         if spec.needs("decision") or spec.needs("revocation"):
             details["decision"] = {"number": number, "date": when.isoformat() if when else None, "authority": authority}
-        trail.append(actor, trigger, dossier=dossier, from_state=source, to_state=dest, comment=comment, details=details)
         notifications.after_move(dossier, spec, actor)  # in this transaction: rolled back with it
+        # Last: the trail's head is the one row every change in the country waits for, held from
+        # here to the commit.
+        trail.append(actor, trigger, dossier=dossier, from_state=source, to_state=dest, comment=comment, details=details)
 
     try:
         states.machine_for(dossier.level, dossier.route).fire(dossier.state, trigger, ctx, on_change=on_change)
