@@ -27,7 +27,7 @@ def check_password(password: str, *, username: str = "", full_name: str = "", un
         folded = search_key(text)  # officers type their names without accents too
         personal |= {text, folded, folded.replace(" ", ""), *folded.split()}
     personal = sorted(w for w in personal if len(w) > 2)
-    # Its dictionaries hold about 20 MB: loaded by the first password checked, not by every worker.
+    # Its dictionaries hold about 12 MB: loaded by the first password checked, not by every worker.
     from zxcvbn import zxcvbn
 
     estimate = zxcvbn(password[:100], user_inputs=personal + CONTEXT_WORDS)

@@ -27,7 +27,7 @@ class Tally:
     """A row of an overview (a district, a province) or its total: communes, dossiers by state,
     and per set the units recognized and eligible."""
 
-    unit: Any  # the unit (a row of unit_rows_within), None for a total
+    unit: Any  # the unit (the province overview: a row of unit_rows_within), None for a total
     communes: int = 0
     states: dict[str, int] = field(default_factory=dict)
     recognized: dict[str, int] = field(default_factory=dict)  # per commune set
