@@ -158,11 +158,11 @@ class InboxList:
 INBOX_ROWS = 50
 
 
-# What a row of the home page's lists shows (and its due mark reads): the dossier's figures and
-# decision are not read for it; a template that asked for them would fail its tests, not read them
-# row by row.
-_LISTED = load_only(Dossier.id, Dossier.unit_id, Dossier.criteria_set, Dossier.level, Dossier.route, Dossier.year,
-                    Dossier.state, Dossier.state_changed_at, Dossier.due_on, raiseload=True)
+# What a row of the lists (the home page's, the dossier list) shows and its due mark reads: the
+# dossier's figures and decision are not read for it; a template that asked for them would fail
+# its tests, not read them row by row.
+LISTED = load_only(Dossier.id, Dossier.unit_id, Dossier.criteria_set, Dossier.level, Dossier.route, Dossier.year,
+                   Dossier.state, Dossier.state_changed_at, Dossier.updated_at, Dossier.due_on, raiseload=True)
 
 
 def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList]:
@@ -188,7 +188,7 @@ def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList
         if where is None:
             return InboxList([], 0)
         # Each row comes with the count of all that match: one statement, however many there are.
-        query = select(Dossier, func.count().over()).options(_LISTED, unit_and_province()).where(where)
+        query = select(Dossier, func.count().over()).options(LISTED, unit_and_province()).where(where)
         # The one due first on top; those with no due date after, the longest waiting first.
         query = query.order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id)
         rows = db.session.execute(query.limit(limit) if limit else query).all()

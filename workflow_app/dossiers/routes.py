@@ -101,7 +101,7 @@ def _listed():
 @login_required
 def index():
     form, query = _listed()
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query.options(queries.LISTED), per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("dossiers/index.html", form=form, page=page, args=args)
 
