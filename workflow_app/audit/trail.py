@@ -56,7 +56,8 @@ def _number(value: int | None) -> str:
 def _stored_content(row: tuple) -> bytes:
     """canonical() of a row read for verification (SEALED_FIELDS in order, the details as their
     stored text, itself canonical: see create_app; the time as its text when PostgreSQL wrote it
-    out), written out directly, without a dict or an encoder call per entry. Should it ever differ from canonical(), the seal check falls back."""
+    out), written out directly, without a dict or an encoder call per entry. Should it ever
+    differ from canonical(), the seal check falls back."""
     seq, at, actor_id, actor, role, dossier_id, unit_code, action, from_state, to_state, comment, details, prev = row[:13]
     return (f'{{"action":{_text(action)},"actor":{_text(actor)},"actor_id":{_number(actor_id)},'
             f'"at":"{at if at.__class__ is str else _timestamp(at)}","comment":{_text(comment)},"details":{details},'

@@ -245,19 +245,23 @@ def units_within(root: Unit, level: Level | None = None) -> list[Unit]:
     and communes; a new commune: the old communes, or the parts of them, it took in). The nation:
     every unit."""
     query = select(Unit) if level is None else select(Unit).where(Unit.level == level.value)
-    if root.level != Level.nation.value:
-        query = query.where(among(Unit.id, ids_within(root)))
-    return sorted(db.session.scalars(query), key=lambda u: (not u.is_current, u.code))  # today's units first
+    return _within(root, query, db.session.scalars)
 
 
 def unit_rows_within(root: Unit) -> list:
     """units_within(root) as rows of the columns an overview reads (id, code, name, level, type,
     parent_id, valid_from, valid_to), in the same order: a province's 600 units without 600
     mapped objects to build and read through."""
-    query = select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.type, Unit.parent_id, Unit.valid_from, Unit.valid_to)
+    return _within(root, select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.type, Unit.parent_id,
+                                Unit.valid_from, Unit.valid_to), db.session.execute)
+
+
+def _within(root: Unit, query, run) -> list:
+    """`query` over units, limited to root's scope (every unit for the nation), today's units
+    first, then by code."""
     if root.level != Level.nation.value:
         query = query.where(among(Unit.id, ids_within(root)))
-    return sorted(db.session.execute(query), key=lambda u: (u.valid_to is not None, u.code))
+    return sorted(run(query), key=lambda u: (u.valid_to is not None, u.code))
 
 
 # units_within(root)'s ids in one statement on PostgreSQL: down the tree and back along the
