@@ -42,6 +42,7 @@ from workflow_app.models import (  # noqa: E402
     Verdict,
     hash_password,
 )
+from workflow_app.units import revisions  # noqa: E402
 from workflow_app.units.operations import load_units, nation  # noqa: E402
 
 PASSWORD = "bench-mat-khau-2026"
@@ -273,6 +274,7 @@ def main() -> None:
         writer.flush()
         print(f"  sealing {len(chain.pending):,} trail entries in the order of time", flush=True)
         chain.close()
+        revisions.advance_all()  # as the trail does for each change the rows above stand for
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('dossier', 'id'), "
                                     "(SELECT max(id) FROM dossier))"))

@@ -231,6 +231,7 @@ def build_dossier(unit_code: str, set_code: str, state: str = "draft", *, year: 
     import states
     from criteria.samples import passing_facts
     from workflow_app.models import Attestation, Dossier, Evidence, Verdict
+    from workflow_app.units import revisions
     from workflow_app.units.operations import get_unit, route_of
 
     cset = criteria.default_registry().get(set_code)
@@ -261,6 +262,7 @@ def build_dossier(unit_code: str, set_code: str, state: str = "draft", *, year: 
     for level in reviewed:
         for criterion in cset.criteria:
             db.session.add(Verdict(dossier=dossier, criterion=criterion.code, level=level, agree=True, by=creator))
+    revisions.advance(unit)  # as the trail does for every change: the province's overview is computed again
     db.session.commit()
     return dossier
 

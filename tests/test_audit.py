@@ -10,6 +10,7 @@ from workflow_app.audit import trail
 from workflow_app.canonical import dumps as canonical_json
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry
+from workflow_app.units.operations import get_unit
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_details_stored_in_another_layout_still_verify(chain):
 def test_verification_seals_the_stored_text_as_append_sealed_the_content(chain):
     """The fast path of verify (each row written out as text) gives exactly the canonical bytes the
     entry was sealed over, for awkward content too: so it is the path taken, not the fallback."""
-    trail.append(None, "comment_added", unit_code="29269", comment='Trả lời "gấp"\\ \n\t — 🚓',
+    trail.append(None, "comment_added", unit=get_unit("29269"), comment='Trả lời "gấp"\\ \n\t — 🚓',
                  details={"z": [1, 2.5, None, True], "a": {"ý kiến": "Đồng ý", "n": -3}})
     db.session.commit()
     rows = list(trail._rows(db.session.connection()))

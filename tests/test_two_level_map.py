@@ -15,6 +15,7 @@ from workflow_app.dossiers import queries
 from workflow_app.errors import ValidationFailed
 from workflow_app.extensions import db
 from workflow_app.models import AuditEntry, Dossier, Unit, UnitLineage, User, Verdict
+from workflow_app.transaction import unit_of_work
 from workflow_app.units.migration import apply_migration, plan_migration
 from workflow_app.units.operations import get_unit, units_within
 from workflow_app.units.reform import load_map_2025
@@ -317,3 +318,31 @@ def test_the_scope_read_in_one_query_is_the_scope_walked_unit_by_unit(reformed, 
     assert sorted(u.id for u in units_within(unit)) == sorted(walked)
     if root == ("2025", "86"):
         assert legacy("29269").id in walked and legacy("84").id in walked
+
+
+def test_a_change_to_an_old_communes_dossier_advances_the_new_province_too(app, people_new, make_dossier):
+    """The new Vĩnh Long's overview counts Trà Vinh's old communes: a change to one of their dossiers
+    moves both provinces' revisions, and the new province's overview shows it at once."""
+    pv05 = people_new["pv05_officer"]
+    old = make_dossier(MY_CAM, "xa-ntm-19.2", "recognized", year=2024)
+    browser = app.test_client()
+    browser.post("/login", data={"username": pv05.username, "password": TEST_PASSWORD})
+
+    def cang_long_2024() -> str:
+        html = browser.get("/reports/dashboard?year=2024").get_data(as_text=True)
+        table = html.split('data-testid="dashboard-table"')[1]
+        return next(r for r in table.split("<tr>") if "Huyện Càng Long" in r)
+
+    def revisions() -> dict:
+        return dict(db.session.execute(select(Unit.map + ":" + Unit.code, Unit.revision)
+                                       .where(Unit.level == "province")).all())
+
+    assert "1/13<br>" in cang_long_2024()
+    before = revisions()
+    with unit_of_work():
+        ops.fire_transition(pv05, old, "revoke", comment="Không còn đạt", decision_number="21/QĐ-CAT",
+                            decision_date=today_in_vietnam(), authority="Công an tỉnh Vĩnh Long")
+    db.session.expire_all()
+    moved = {k for k, v in revisions().items() if v != before[k]}
+    assert moved == {"legacy:84", "2025:86"}  # Trà Vinh, and the new Vĩnh Long it went into; not the old Vĩnh Long
+    assert "0/13<br>" in cang_long_2024()

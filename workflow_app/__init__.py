@@ -71,7 +71,7 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
     def load_user(value: str):
         return user_for_session(value)
 
-    from . import deadlines, formatting, notifications
+    from . import deadlines, formatting, notifications, pagecache
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .audit import bp as audit_bp
@@ -82,6 +82,7 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
     from .reports import bp as reports_bp
 
     formatting.init_app(app)
+    app.extensions["kept_parts"] = pagecache.Kept()
     app.add_template_global(deadlines.overdue, "overdue")
 
     @app.template_global("unread_notifications")

@@ -25,7 +25,7 @@ def _province(actor: User):
 
 def _changed(actor: User, what: str, details: dict) -> int:
     province = actor.unit.province
-    trail.append(actor, "calendar_changed", unit_code=province.code, details={"what": what, **details})
+    trail.append(actor, "calendar_changed", unit=province, details={"what": what, **details})
     db.session.flush()
     return Schedule(province).recompute()
 

@@ -113,7 +113,7 @@ def create_user(
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    trail.append(actor, "user_created", unit_code=unit.code, details={
+    trail.append(actor, "user_created", unit=unit, details={
         "user": user.username, "role": user.role, "unit": unit.code, "active": user.active,
     })
     return user
@@ -164,5 +164,5 @@ def update_user(
         changes["password"] = ["…", "…"]  # that it changed, never what it is
     db.session.flush()
     if changes:
-        trail.append(actor, "user_updated", unit_code=unit.code, details={"user": user.username, "changes": changes})
+        trail.append(actor, "user_updated", unit=unit, details={"user": user.username, "changes": changes})
     return user

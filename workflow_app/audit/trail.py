@@ -19,7 +19,8 @@ from sqlalchemy import Integer, Text, cast, func, insert, select, update
 from ..canonical import dumps as canonical_json
 from ..clock import utcnow
 from ..extensions import db
-from ..models import AuditEntry, AuditHead, User
+from ..models import AuditEntry, AuditHead, Unit, User
+from ..units import revisions
 
 GENESIS = "0" * 64
 SEALED_FIELDS = (
@@ -79,13 +80,15 @@ def append(
     action: str,
     *,
     dossier=None,
-    unit_code: str | None = None,
+    unit: Unit | None = None,
     from_state: str | None = None,
     to_state: str | None = None,
     comment: str = "",
     details: dict | None = None,
 ) -> dict:
-    """Write one sealed entry in the caller's transaction (never commits); return its fields."""
+    """Write one sealed entry in the caller's transaction (never commits); return its fields.
+    The entry names the dossier's unit, or `unit`; the provinces whose scope holds that unit move
+    to their next revision (units/revisions.py)."""
     # Taking the head row first makes concurrent appends wait for each other: one chain, no forks.
     # (Core statements on the tables: the ORM's bulk-update bookkeeping is not needed here.)
     head_table, entry_table = AuditHead.__table__, AuditEntry.__table__
@@ -98,6 +101,7 @@ def append(
         seq, prev_seal = 1, GENESIS
     else:
         seq, prev_seal = head
+    subject = dossier.unit if dossier is not None else unit
     fields = {
         "seq": seq,
         "at": utcnow(),
@@ -105,7 +109,7 @@ def append(
         "actor": actor.username if actor is not None else "system",
         "role": actor.role if actor is not None else "system",
         "dossier_id": dossier.id if dossier is not None else None,
-        "unit_code": unit_code if unit_code is not None else (dossier.unit.code if dossier is not None else None),
+        "unit_code": subject.code if subject is not None else None,
         "action": action,
         "from_state": from_state,
         "to_state": to_state,
@@ -116,6 +120,8 @@ def append(
     seal = compute_seal(_key(), fields)
     db.session.execute(insert(entry_table).values(**fields, seal=seal))
     db.session.execute(update(head_table).where(head_table.c.id == 1).values(seal=seal))
+    if subject is not None:
+        revisions.advance(subject)
     return fields | {"seal": seal}
 
 

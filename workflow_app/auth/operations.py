@@ -176,4 +176,4 @@ def change_password(user: User, current: str, new: str, repeated: str, address: 
     user.must_change_password = False
     end_every_session(user)
     start_session(user)
-    trail.append(user, "password_changed", unit_code=user.unit.code, details={"user": user.username})
+    trail.append(user, "password_changed", unit=user.unit, details={"user": user.username})

@@ -1,15 +1,21 @@
+from dataclasses import dataclass
+
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 import states
 
+from ..clock import today_in_vietnam
 from ..errors import NotFound
 from ..exports import Sheet, xlsx_download
 from ..formatting import state_label
-from ..i18n import tr
+from ..i18n import language, tr
 from ..models import Unit, User
+from ..pagecache import kept
 from ..roles import Level
+from ..units import revisions
 from ..units.operations import get_unit
 from ..web import requires
 from . import bp, queries
@@ -28,11 +34,16 @@ def _province() -> Unit:
     return unit
 
 
-def _year(default) -> int:
-    year = request.args.get("year", type=int) or default()
-    if not 2000 <= year <= 2100:
+def _year_asked() -> int | None:
+    """The year in the address, if any (the overviews then show the latest with dossiers)."""
+    year = request.args.get("year", type=int) or None
+    if year is not None and not 2000 <= year <= 2100:
         abort(404)
     return year
+
+
+def _year(default) -> int:
+    return _year_asked() or default()
 
 
 def _data():
@@ -45,19 +56,54 @@ def _where(province: Unit) -> dict:
     return {"province": province.code, "map": province.map} if current_user.can_read_nation() else {}
 
 
+@dataclass(frozen=True)
+class View:
+    """What the overview shows a reader, by role: links to the dossiers, back to the national
+    overview, the year's verification records."""
+
+    links: bool
+    nation: bool
+    records: bool
+
+
+def _kept_page(title: str, key: tuple, template: str, context) -> str:
+    """A page whose content is kept per process under `key`, which names everything it depends on
+    (a revision of the data among them); context() gives the template's variables when it is not."""
+    def content() -> Markup:
+        return Markup(render_template(template, **context()))
+
+    return render_template("reports/kept.html", title=title, body=kept().get(key + (language(),), content))
+
+
 @bp.route("/dashboard")
 @requires(User.can_read_overview)
 def dashboard():
-    province, board = _data()
-    return render_template("reports/dashboard.html", province=province, board=board, year=board.year,
-                           states=states.ALL_STATES, timed=queries.TIMED_STATES[:3], where=_where(province))
+    """Kept under the province's revision (any change in its scope) and today's date (what is
+    overdue), which come with the reader's unit: a province's overview is computed once per change."""
+    province, year = _province(), _year_asked()
+    view = View(current_user.works_on_dossiers(), current_user.can_read_nation(), current_user.can_read_province())
+
+    def context() -> dict:
+        board = queries.dashboard(province, year or queries.default_year(province))
+        return dict(province=province, board=board, year=board.year, states=states.ALL_STATES,
+                    timed=queries.TIMED_STATES[:3], view=view, where=_where(province))
+
+    key = ("dashboard", province.id, province.revision, year, today_in_vietnam(), view)
+    return _kept_page(_("Province overview"), key, "reports/_dashboard.html", context)
 
 
 @bp.route("/national")
 @requires(User.can_read_nation)
 def national():
-    board = queries.national(_year(queries.national_default_year))
-    return render_template("reports/national.html", board=board, year=board.year, states=states.ALL_STATES)
+    """Kept under the sum of the provinces' revisions: computed once per change in the country."""
+    year = _year_asked()
+
+    def context() -> dict:
+        board = queries.national(year or queries.national_default_year())
+        return dict(board=board, year=board.year, states=states.ALL_STATES)
+
+    return _kept_page(_("National overview"), ("national", revisions.of_nation(), year), "reports/_national.html",
+                      context)
 
 
 @bp.route("/national.xlsx")

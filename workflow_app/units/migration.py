@@ -32,6 +32,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Dossier, Unit, UnitLineage, User
 from ..roles import Level
+from . import revisions
 from .operations import LEGACY_MAP, route_of, subtree
 
 
@@ -184,7 +185,7 @@ def apply_migration(plan: MigrationPlan, actor: User | None = None) -> Migration
         if move.kind == "user":
             user = db.session.get(User, move.id)
             user.unit = new_unit
-            trail.append(actor, "user_moved", unit_code=new_unit.code, details={
+            trail.append(actor, "user_moved", unit=new_unit, details={
                 "user": user.username, "from_unit": move.from_unit, "to_unit": move.to_unit})
             continue
         dossier = db.session.get(Dossier, move.id)
@@ -198,4 +199,6 @@ def apply_migration(plan: MigrationPlan, actor: User | None = None) -> Migration
         db.session.flush()
         trail.append(actor, "dossier_moved", dossier=dossier, from_state=move.from_state, to_state=move.to_state,
                      details={"from_unit": move.from_unit, "to_unit": move.to_unit, "route": move.route})
+    if plan.moves:
+        revisions.advance_all()  # what left the old units (each entry advanced the new unit's provinces)
     return plan

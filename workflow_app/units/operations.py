@@ -28,6 +28,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Dossier, Unit, UnitLineage
 from ..roles import Level
+from . import revisions
 
 # The package labels every commune-level unit "xã" and every district-level unit "huyện";
 # the real type is the first words of the name. Longer prefixes first.
@@ -153,6 +154,8 @@ def load_units(province_codes: list[str] | None = None) -> LoadResult:
             db.session.execute(update(Unit), changed)
         inserted += len(new)
         updated += len(changed)
+    if new or changed:
+        revisions.advance_all()
     db.session.expire_all()
     return LoadResult(inserted, updated, unchanged)
 

@@ -28,6 +28,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Unit, UnitLineage
 from ..roles import Level
+from . import revisions
 from .operations import LEGACY_MAP as LEGACY
 from .operations import load_units, search_key, subtree, unit_code
 
@@ -180,9 +181,11 @@ def load_map_2025(province_code: str) -> MapLoadResult:
         select(UnitLineage).where(UnitLineage.successor_id.in_([province_id, *new_ids.values()]))).scalars()}
     added = [{"predecessor_id": p, "successor_id": s, "whole": w}
              for p, s, w in sorted(wanted) if (p, s) not in have]
+    relinked = 0
     for p, s, w in wanted:
         if (p, s) in have and have[(p, s)].whole != w:
             have[(p, s)].whole = w
+            relinked += 1
     if added:
         db.session.execute(insert(UnitLineage), added)
 
@@ -191,6 +194,8 @@ def load_map_2025(province_code: str) -> MapLoadResult:
     old_ids = [u.id for u in subtree([old_units[(p, Level.province.value)] for p in new.old_provinces])]
     ended = db.session.execute(update(Unit).where(Unit.id.in_(old_ids), Unit.valid_to.is_(None))
                                .values(valid_to=LAST_LEGACY_DAY)).rowcount
+    if inserted or updated or added or relinked or ended:
+        revisions.advance_all()
     db.session.expire_all()
     return MapLoadResult(f"{new.province.code} {new.province.name}", tuple(new.old_provinces), inserted, updated,
                          unchanged, len(added), ended, tuple(sorted(missing)))

@@ -1,0 +1,113 @@
+"""The province overview is kept per process under the province's revision: what a reader sees is
+always what the database holds, whatever was kept before."""
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from workflow_app.admin import calendar
+from workflow_app.admin.operations import create_user
+from workflow_app.dossiers import operations as ops
+from workflow_app.extensions import db
+from workflow_app.models import Unit
+from workflow_app.transaction import unit_of_work
+
+from .conftest import TEST_PASSWORD
+from .test_workflow import full_inputs
+
+COMMUNE = "29269"  # Xã Mỹ Cẩm, Huyện Càng Long (844), Trà Vinh (84)
+
+
+def cang_long(html: str) -> str:
+    """The text of Huyện Càng Long's row in the overview's table."""
+    table = html.split('data-testid="dashboard-table"')[1]
+    row = next(r for r in table.split("<tr>") if "Huyện Càng Long" in r)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+
+
+@pytest.fixture
+def reader(client, people):
+    def view(user="pv05_officer", path="/reports/dashboard?year=2024"):
+        client.post("/logout")
+        client.post("/login", data={"username": people[user].username if isinstance(user, str) else user.username,
+                                    "password": TEST_PASSWORD})
+        response = client.get(path)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+    return view
+
+
+def test_each_move_shows_at_once(people, make_dossier, reader):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "pv05_verified")
+    assert "0/13" in cang_long(reader())  # none of Càng Long's 13 xã recognized yet
+    with unit_of_work():
+        ops.fire_transition(people["pv05_officer"], dossier, "recognize", **full_inputs())
+    assert "1/13" in cang_long(reader())
+    with unit_of_work():
+        ops.fire_transition(people["pv05_officer"], dossier, "revoke", **full_inputs())
+    assert "0/13" in cang_long(reader())  # and back: the revision only moves forward
+
+
+def test_a_new_deadline_changes_what_is_overdue(people, make_dossier, reader, make_user):
+    waiting = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    waiting.due_on = date(2025, 1, 6)
+    db.session.commit()
+    assert re.search(r'data-testid="overdue-844">1<', reader())
+    admin = people["admin"]
+    with unit_of_work():  # the deadlines recomputed from the day it was submitted (today): not overdue
+        calendar.set_deadlines(admin, {("*", "commune_submitted"): "20"})
+    assert re.search(r'data-testid="overdue-844"><', reader())
+
+
+def test_each_change_advances_its_province_only(app, people, make_dossier):
+    def revisions():
+        return dict(db.session.execute(select(Unit.code, Unit.revision).where(Unit.level == "province")).all())
+
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    changes = [
+        lambda: ops.update_data(people["commune_officer"], dossier, {"social_order_crimes": 3}),
+        lambda: ops.add_comment(people["district_officer"], dossier, "Bổ sung kế hoạch"),
+        lambda: calendar.add_day(people["admin"], date(2024, 9, 3), False, "Nghỉ bù"),
+        lambda: create_user(people["admin"], username="canbo9", full_name="Cán bộ", password=TEST_PASSWORD,
+                            role="commune_officer", unit_code="29272"),
+    ]
+    for change in changes:
+        before = revisions()
+        with unit_of_work():
+            change()
+        db.session.expire_all()
+        after = revisions()
+        assert after["84"] == before["84"] + 1
+        assert {k: v for k, v in after.items() if k != "84"} == {k: v for k, v in before.items() if k != "84"}
+
+
+def test_each_reader_sees_the_overview_of_their_role_and_language(client, people, make_dossier, make_user, reader):
+    make_dossier(COMMUNE, "xa-ntm-19.2", "recognized")
+    pv05 = reader()
+    assert "/dossiers/?district=844" in pv05 and "Tổng hợp toàn tỉnh" in pv05
+    ministry = reader(make_user("ministry_officer", "VN"), "/reports/dashboard?year=2024&province=84&map=legacy")
+    assert "/dossiers/?district=844" not in ministry and "/reports/national?year=2024" in ministry
+    assert cang_long(ministry) == cang_long(pv05)  # the same figures
+    assert "/dossiers/?district=844" in reader()
+    client.get("/lang/en")
+    english = client.get("/reports/dashboard?year=2024").get_data(as_text=True)
+    assert "Province overview" in english and "Whole province" in english and "Toàn tỉnh" not in english
+    client.get("/lang/vi")
+    assert "Toàn tỉnh" in client.get("/reports/dashboard?year=2024").get_data(as_text=True)
+
+
+def test_the_national_overview_shows_each_change_at_once(client, people, make_dossier, make_user):
+    dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "pv05_verified")
+    ministry = make_user("ministry_officer", "VN")
+    client.post("/login", data={"username": ministry.username, "password": TEST_PASSWORD})
+
+    def tra_vinh() -> str:
+        html = client.get("/reports/national?year=2024").get_data(as_text=True)
+        row = html.split('data-testid="province-legacy-84"')[1].split("</tr>")[0]
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+
+    assert " 0/85 " in tra_vinh()  # Trà Vinh's 85 xã, none recognized
+    with unit_of_work():
+        ops.fire_transition(people["pv05_officer"], dossier, "recognize", **full_inputs())
+    assert " 1/85 " in tra_vinh()
