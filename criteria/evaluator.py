@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -72,7 +73,7 @@ class CriterionResult:
     def met(self) -> bool:
         return self.status == MET
 
-    @property
+    @cached_property  # evaluations are kept (the web application's cache): joined once, read by every page
     def reason(self) -> Text:
         """What blocks the criterion, or, when met, what shows it is."""
         shown = [r.reason for r in self.requirements if r.status != MET] or [r.reason for r in self.requirements]

@@ -1,7 +1,8 @@
 """The request's language: Vietnamese first, English when chosen."""
 from __future__ import annotations
 
-from flask import g, has_request_context, request, session
+from flask import has_request_context, request, session
+from flask.globals import _cv_app  # the application context's variable (what `g` resolves through)
 from flask_babel import Domain, get_locale
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -26,8 +27,11 @@ def select_locale() -> str:
 
 
 def _chosen_locale():
-    """The locale Flask-Babel chose for this request (or force_locale set), None before it chose."""
-    state = g.get("_flask_babel") if g else None
+    """The locale Flask-Babel chose for this request (or force_locale set), None before it chose.
+    Read from the application context's variable, not through the `g` proxy: pages ask hundreds
+    of times (0.26 instead of 2.4 µs a call)."""
+    context = _cv_app.get(None)
+    state = None if context is None else context.g.__dict__.get("_flask_babel")
     return getattr(state, "babel_locale", None)
 
 
@@ -53,14 +57,19 @@ class CachedDomain(Domain):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._by_locale: dict = {}
+        self._last: tuple = (None, None)  # (locale, its catalogue): one tuple, read and replaced whole
 
     def get_translations(self):
         locale = _chosen_locale()
         if locale is None:  # outside a request, or the first call of one: Flask-Babel chooses
             return super().get_translations()
+        last_locale, last = self._last
+        if last_locale is locale:  # the request's own locale object: no Locale hashed and compared
+            return last
         found = self._by_locale.get(locale)
         if found is None:
             found = self._by_locale[locale] = super().get_translations()
+        self._last = (locale, found)
         return found
 
 
