@@ -111,3 +111,16 @@ def test_the_national_overview_shows_each_change_at_once(client, people, make_do
     with unit_of_work():
         ops.fire_transition(people["pv05_officer"], dossier, "recognize", **full_inputs())
     assert " 1/85 " in tra_vinh()
+
+
+def test_the_least_recently_used_part_leaves_first():
+    from workflow_app.pagecache import Kept
+
+    made = []
+
+    def part(name):
+        return lambda: made.append(name) or name
+
+    kept = Kept(size=2)
+    assert [kept.get(k, part(k)) for k in ("a", "b", "a", "c", "a", "b")] == ["a", "b", "a", "c", "a", "b"]
+    assert made == ["a", "b", "c", "b"]  # "a", asked again, stayed; "b" left for "c" and was made again
