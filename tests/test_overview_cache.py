@@ -124,3 +124,43 @@ def test_the_least_recently_used_part_leaves_first():
     kept = Kept(size=2)
     assert [kept.get(k, part(k)) for k in ("a", "b", "a", "c", "a", "b")] == ["a", "b", "a", "c", "a", "b"]
     assert made == ["a", "b", "c", "b"]  # "a", asked again, stayed; "b" left for "c" and was made again
+
+
+def test_a_part_asked_by_several_threads_at_once_is_computed_once():
+    import threading
+    import time
+
+    from workflow_app.pagecache import Kept
+
+    kept, started, release, made, got = Kept(), threading.Event(), threading.Event(), [], []
+
+    def slow():
+        made.append(1)
+        started.set()
+        release.wait(5)
+        return "overview"
+
+    first = threading.Thread(target=lambda: got.append(kept.get("k", slow)))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=lambda: got.append(kept.get("k", slow))) for _ in range(3)]
+    for t in others:
+        t.start()
+    time.sleep(0.2)  # the others are asking meanwhile
+    release.set()
+    for t in [first, *others]:
+        t.join(5)
+    assert got == ["overview"] * 4 and made == [1]
+
+
+def test_a_part_that_failed_is_computed_by_the_next_request():
+    from workflow_app.pagecache import Kept
+
+    kept = Kept()
+
+    def failing():
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        kept.get("k", failing)
+    assert kept.get("k", lambda: "overview") == "overview"

@@ -20,24 +20,46 @@ SIZE = 16  # parts per process: a province overview is up to ~110 KB of text (~2
 class Kept:
     """The last SIZE parts asked for, the least recently used leaving first."""
 
+    WAIT = 30.0  # seconds a request waits for another thread computing the same part, at most
+
     def __init__(self, size: int = SIZE):
         self.size = size
         self._parts: OrderedDict[Hashable, Any] = OrderedDict()
+        self._computing: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
-        """The part kept under `key`, or make() kept under it. Two threads asking for a new key
-        at once both compute it (the same result): no request waits for another's."""
+        """The part kept under `key`, or make() kept under it. A part is computed by one thread at
+        a time: right after a change, the four threads of a worker asking for the province's
+        overview at once compute it once, not four times over each other (the others wait for it,
+        or compute it themselves if it fails or takes more than WAIT)."""
         with self._lock:
             if key in self._parts:
                 self._parts.move_to_end(key)
                 return self._parts[key]
-        part = make()
-        with self._lock:
-            self._parts[key] = part
-            while len(self._parts) > self.size:
-                self._parts.popitem(last=False)
-        return part
+            computing = self._computing.get(key)
+            if computing is None:
+                computing = self._computing[key] = threading.Event()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            computing.wait(self.WAIT)
+            with self._lock:
+                if key in self._parts:
+                    return self._parts[key]
+            return make()
+        try:
+            part = make()
+            with self._lock:
+                self._parts[key] = part
+                while len(self._parts) > self.size:
+                    self._parts.popitem(last=False)
+            return part
+        finally:
+            with self._lock:
+                del self._computing[key]
+            computing.set()
 
 
 def kept() -> Kept:

@@ -43,7 +43,8 @@ def advance_all() -> None:
 
 def of_nation() -> int:
     """The sum of every province's revision: it moves with any change in the country (a
-    revision never goes back). The provinces are the units without a parent, found by index."""
+    revision never goes back). The provinces are the units without a parent, found by index
+    (with the nation, whose revision stays 0)."""
     return db.session.scalar(select(func.coalesce(func.sum(Unit.revision), 0)).where(Unit.parent_id.is_(None)))
 
 
