@@ -60,26 +60,35 @@ def test_a_new_deadline_changes_what_is_overdue(people, make_dossier, reader, ma
     assert re.search(r'data-testid="overdue-844"><', reader())
 
 
-def test_each_change_advances_its_province_only(app, people, make_dossier):
+@pytest.mark.parametrize("change, advances", [
+    ("open", True), ("submit", True), ("figures", False), ("attestation", False), ("comment", False),
+    ("day off", True), ("user", True),
+])
+def test_what_the_overviews_count_advances_its_province_and_no_other(app, people, make_dossier, change, advances):
+    """The overviews count dossiers by state (and the units, and the calendar's days and deadlines):
+    a commune typing its figures in leaves them as they were."""
     def revisions():
+        db.session.expire_all()
         return dict(db.session.execute(select(Unit.code, Unit.revision).where(Unit.level == "province")).all())
 
+    commune, district, admin = people["commune_officer"], people["district_officer"], people["admin"]
     dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
-    changes = [
-        lambda: ops.update_data(people["commune_officer"], dossier, {"social_order_crimes": 3}),
-        lambda: ops.add_comment(people["district_officer"], dossier, "Bổ sung kế hoạch"),
-        lambda: calendar.add_day(people["admin"], date(2024, 9, 3), False, "Nghỉ bù"),
-        lambda: create_user(people["admin"], username="canbo9", full_name="Cán bộ", password=TEST_PASSWORD,
-                            role="commune_officer", unit_code="29272"),
-    ]
-    for change in changes:
-        before = revisions()
-        with unit_of_work():
-            change()
-        db.session.expire_all()
-        after = revisions()
-        assert after["84"] == before["84"] + 1
-        assert {k: v for k, v in after.items() if k != "84"} == {k: v for k, v in before.items() if k != "84"}
+    do = {
+        "open": lambda: ops.open_dossier(commune, criteria_set="xa-ntm-nc-19.2", year=2024),
+        "submit": lambda: ops.fire_transition(commune, dossier, "submit"),
+        "figures": lambda: ops.update_data(commune, dossier, {"social_order_crimes": 3}),
+        "attestation": lambda: ops.set_attestation(commune, dossier, "I.4", met=True, note="Đã rà soát"),
+        "comment": lambda: ops.add_comment(district, dossier, "Bổ sung kế hoạch"),
+        "day off": lambda: calendar.add_day(admin, date(2024, 9, 3), False, "Nghỉ bù"),
+        "user": lambda: create_user(admin, username="canbo9", full_name="Cán bộ", password=TEST_PASSWORD,
+                                    role="commune_officer", unit_code="29272"),
+    }[change]
+    before = revisions()
+    with unit_of_work():
+        do()
+    after = revisions()
+    assert after["84"] == before["84"] + (1 if advances else 0)
+    assert {k: v for k, v in after.items() if k != "84"} == {k: v for k, v in before.items() if k != "84"}
 
 
 def test_each_reader_sees_the_overview_of_their_role_and_language(client, people, make_dossier, make_user, reader):

@@ -80,8 +80,9 @@ class Unit(db.Model):
     # The days the unit existed on, both ends included; None: since before / still today.
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    # On a province: advanced by every change to what its overview reads (units/revisions.py);
-    # the overview rendered at a revision is kept until the next.
+    # On a province: advanced by every change to what its overview reads (a dossier's state, a
+    # unit, the calendar: units/revisions.py); the overview rendered at a revision is kept until
+    # the next.
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")

@@ -87,8 +87,10 @@ def append(
     details: dict | None = None,
 ) -> dict:
     """Write one sealed entry in the caller's transaction (never commits); return its fields.
-    The entry names the dossier's unit, or `unit`; the provinces whose scope holds that unit move
-    to their next revision (units/revisions.py)."""
+    The entry names the dossier's unit, or `unit`. The provinces whose scope holds that unit move to
+    their next revision (units/revisions.py), unless the entry leaves a dossier in its state (its
+    figures, attestations, evidence, verdicts, comments): the overviews count dossiers by state,
+    and a commune typing its figures in does not make every overview of its province computed again."""
     # Taking the head row first makes concurrent appends wait for each other: one chain, no forks.
     # (Core statements on the tables: the ORM's bulk-update bookkeeping is not needed here.)
     head_table, entry_table = AuditHead.__table__, AuditEntry.__table__
@@ -120,7 +122,7 @@ def append(
     seal = compute_seal(_key(), fields)
     db.session.execute(insert(entry_table).values(**fields, seal=seal))
     db.session.execute(update(head_table).where(head_table.c.id == 1).values(seal=seal))
-    if subject is not None:
+    if subject is not None and (dossier is None or to_state is not None):
         revisions.advance(subject)
     return fields | {"seal": seal}
 

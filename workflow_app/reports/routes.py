@@ -71,7 +71,8 @@ def _kept_page(title: str, key: tuple, template: str, context) -> str:
     (a revision of the data among them); context() gives the template's variables when it is not."""
     def content() -> Markup:
         # A template's own output, every value in it escaped by Jinja (autoescape): kept as markup.
-        return Markup(render_template(template, **context()))  # nosec B704
+        html = render_template(template, **context())
+        return Markup(html)  # nosec B704
 
     return render_template("reports/kept.html", title=title, body=kept().get(key + (language(),), content))
 

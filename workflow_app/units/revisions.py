@@ -9,7 +9,10 @@ the revision moves: every server reads the revision from the database, none keep
 others could contradict.
 
 The trail advances the revision of each entry's unit (audit/trail.py: every change is written
-there); the map's loads and migrations, which change the scopes themselves, advance every province.
+there), but for a dossier's entries that leave it in its state (figures, attestations, evidence,
+verdicts, comments), which no overview reads: a part that comes to read them must be keyed on
+something they move too. The map's loads and migrations, which change the scopes themselves,
+advance every province.
 """
 from __future__ import annotations
 
