@@ -80,8 +80,8 @@ def _kept_page(title: str, key: tuple, template: str, context) -> str:
 @bp.route("/dashboard")
 @requires(User.can_read_overview)
 def dashboard():
-    """Kept under the province's revision (any change in its scope) and today's date (what is
-    overdue), which come with the reader's unit: a province's overview is computed once per change."""
+    """Kept under the province's revision (which any change in its scope that the overview counts
+    advances) and today's date (what is overdue): computed once per such change, per worker."""
     province, year = _province(), _year_asked()
     view = View(current_user.works_on_dossiers(), current_user.can_read_nation(), current_user.can_read_province())
 

@@ -1,4 +1,4 @@
-"""A province's revision: a number every change within the province's scope advances.
+"""A province's revision: a number that moves with every change to what its overview counts.
 
 A province's overview counts the dossiers of every unit in its scope: its subtree and, on the 2025
 map, the old units it was formed from (units_within). So a change to a unit's dossier advances
