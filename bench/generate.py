@@ -1,8 +1,12 @@
-"""National data for the benchmarks: every unit of the country (or of the provinces named), years of
-dossiers for every commune and district across the sets, in every state, with their data,
-attestations, verdicts, evidence rows and a valid sealed audit chain; one user per unit.
+"""National data for the benchmarks: every unit of the country on both maps (or of the provinces
+named), years of dossiers for every commune and district across the sets, in every state, with
+their data, attestations, verdicts, evidence rows and a valid sealed audit chain; one user per unit.
+The years up to 2025 are filed on the old map (districts review), the later ones on the 2025 map
+(communes under the province, straight to PV05), whose provinces' scopes reach back along the
+lineage to the old units' records.
 
-    DATABASE_URL=postgresql://root@127.0.0.1:5432/bench .venv/bin/python bench/generate.py [--provinces 84,86] [--years 2021-2025]
+    DATABASE_URL=postgresql://root@127.0.0.1:5432/bench .venv/bin/python bench/generate.py \
+        [--provinces 84,86] [--years 2021-2025] [--new-map-years 2026]
 
 Bulk inserts, but the operations' invariants hold: each dossier's state agrees with its verdicts
 and decision, its due date comes from the province's schedule, one dossier per unit, set and year,
@@ -43,7 +47,8 @@ from workflow_app.models import (  # noqa: E402
     hash_password,
 )
 from workflow_app.units import revisions  # noqa: E402
-from workflow_app.units.operations import load_units, nation  # noqa: E402
+from workflow_app.units.operations import LEGACY_MAP, load_units, nation, route_of  # noqa: E402
+from workflow_app.units.reform import load_map_2025, province_codes_2025  # noqa: E402
 
 PASSWORD = "bench-mat-khau-2026"
 BATCH = 5_000
@@ -62,6 +67,8 @@ ROUTE = {"submit": ("draft", "commune_submitted"), "return_to_commune": ("commun
          "withdraw": ("draft", "withdrawn")}
 DISTRICT_ROUTE = {**ROUTE, "submit": ("draft", "district_reviewed"), "return_to_commune": ("district_reviewed", "returned"),
                   "verify": ("district_reviewed", "pv05_verified")}
+DIRECT_ROUTE = {**ROUTE, "return_to_commune": ("commune_submitted", "returned"),  # the 2025 map: no district police
+                "verify": ("commune_submitted", "pv05_verified")}
 
 
 class Writer:
@@ -131,7 +138,7 @@ def users_for(units: list[Unit], writer: Writer) -> dict[tuple[str, int], dict]:
     taken = set(db.session.scalars(select(User.username)))
     role_of = {"commune": "commune_officer", "district": "district_officer", "province": "pv05_officer"}
     for unit in units:
-        username = f"u{unit.code}"
+        username = f"{'u' if unit.map == LEGACY_MAP else 'n'}{unit.code}"  # the 2025 map reuses old codes
         if username not in taken:
             writer.add(User, username=username, full_name=f"Công an {unit.name}", password_hash=shared,
                        role=role_of[unit.level], unit_id=unit.id, active=True, must_change_password=False,
@@ -142,17 +149,20 @@ def users_for(units: list[Unit], writer: Writer) -> dict[tuple[str, int], dict]:
                    email_enabled=True, language="vi")
     writer.flush(User)
     return {(u.role, u.unit_id): {"id": u.id, "username": u.username, "role": u.role}
-            for u in db.session.scalars(select(User).where(User.username.like("u%")))}
+            for u in db.session.scalars(select(User).where(User.username.like("u%") | User.username.like("n%")))}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--provinces", default="all", help="comma-separated province codes, or all")
-    parser.add_argument("--years", default="2021-2025")
+    parser.add_argument("--years", default="2021-2025", help="years on the old map")
+    parser.add_argument("--new-map-years", default="2026", help="years on the 2025 map ('' for none)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     first, last = (int(y) for y in args.years.split("-"))
     years = list(range(first, last + 1))
+    new_years = [int(y) for y in args.new_map_years.split("-")] if args.new_map_years else []
+    new_years = list(range(new_years[0], new_years[-1] + 1)) if new_years else []
     rng = random.Random(args.seed)
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -163,6 +173,10 @@ def main() -> None:
     with app.app_context():
         upgrade()
         load_units(None if args.provinces == "all" else args.provinces.split(","))
+        if new_years:
+            for code in province_codes_2025():
+                if args.provinces == "all" or code in args.provinces.split(","):
+                    load_map_2025(code)
         db.session.commit()
         units = db.session.scalars(select(Unit).order_by(Unit.code)).all()
         wanted = None if args.provinces == "all" else set(args.provinces.split(","))
@@ -178,8 +192,8 @@ def main() -> None:
         people = users_for(units, writer)
         db.session.commit()
         registry = criteria.default_registry()
-        sets = [s for s in registry.latest() if any(s.applies_to_year(y) for y in years)]
-        samples = {(s.code, y): passing_facts(s, y) for s in sets for y in years}
+        sets = [s for s in registry.latest() if any(s.applies_to_year(y) for y in years + new_years)]
+        samples = {(s.code, y): passing_facts(s, y) for s in sets for y in years + new_years}
         schedules = {p.id: Schedule(p) for p in {province_of(u) for u in units}}
         chain = Chain(writer, app.config["AUDIT_KEY"])
         next_id = (db.session.scalar(select(Dossier.id).order_by(Dossier.id.desc()).limit(1)) or 0) + 1
@@ -197,14 +211,17 @@ def main() -> None:
             for cset in sets:
                 if cset.level != unit.level or not cset.applies_to_unit_type(unit.type):
                     continue
-                for year in years:
+                for year in years if unit.map == LEGACY_MAP else new_years:
                     if not cset.applies_to_year(year) or (unit.id, cset.code, year) in existing:
                         continue
                     if rng.random() < 0.15:
                         continue  # some units do not take part every year
                     state = rng.choices([s for s, _w in STATES], weights)[0]
-                    route = ROUTE if cset.level == "commune" else DISTRICT_ROUTE
-                    moves = [m for m in MOVES[state] if cset.level == "commune" or m != "approve"]
+                    direct = route_of(unit, year).code == "direct"
+                    if direct and state == "district_reviewed":
+                        state = "commune_submitted"  # no district police to approve it
+                    route = DIRECT_ROUTE if direct else ROUTE if cset.level == "commune" else DISTRICT_ROUTE
+                    moves = [m for m in MOVES[state] if cset.level == "commune" and not direct or m != "approve"]
                     facts = samples[(cset.code, year)]
                     dossier_id, next_id = next_id, next_id + 1
                     opened = datetime(year + 1, 1, 5, 2, tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(60 * 24 * 30))
@@ -256,7 +273,8 @@ def main() -> None:
                                                        agree=True, comment="", by_id=by["id"], at=when)]
                     due = schedules[province.id].due(cset.code, year, current, when)
                     writer.add(Dossier, id=dossier_id, unit_id=unit.id, criteria_set=cset.code,
-                               criteria_set_version=cset.version, level=cset.level, year=year, state=current,
+                               criteria_set_version=cset.version, level=cset.level,
+                               route="direct" if direct else "via_district", year=year, state=current,
                                version=2 + len(evidence_ids) + len(moves), values=facts.values,
                                decision_number=decision.get("number"),
                                decision_date=date.fromisoformat(decision["date"]) if decision else None,

@@ -276,13 +276,18 @@ def main() -> None:
 
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.connect() as connection:
-            big = connection.execute(text("SELECT d.id FROM dossier d WHERE d.criteria_set = 'xa-dien-hinh-antt' "
+            big = connection.execute(text("SELECT d.id FROM dossier d JOIN unit u ON u.id = d.unit_id "
+                                          "WHERE d.criteria_set = 'xa-dien-hinh-antt' AND u.map = 'legacy' "
                                           "ORDER BY d.id LIMIT 1")).scalar()
             district = connection.execute(text("SELECT username FROM user_account WHERE role = 'district_officer' "
                                                "ORDER BY id LIMIT 1")).scalar()
             pv05 = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
-                                           "ORDER BY id LIMIT 1")).scalar()
-        cookies = {name: session_cookie(name) for name in (district, pv05, MINISTRY)}
+                                           "AND username LIKE 'u%' ORDER BY id LIMIT 1")).scalar()
+            # PV05 of a province of the 2025 map: its scope reaches back along the lineage to the old
+            # provinces' records (Hà Nội's: the old Hà Nội).
+            pv05_2025 = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
+                                                "AND username LIKE 'n%' ORDER BY username LIMIT 1")).scalar()
+        cookies = {name: session_cookie(name) for name in (district, pv05, MINISTRY, pv05_2025) if name}
         token = api_token(pv05)
         app_base, ref_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{REF_PORT}"
         targets = [
@@ -297,6 +302,12 @@ def main() -> None:
             ("API dossier list (20 items)", f"{app_base}/api/v1/dossiers?per_page=20", f"Authorization: Bearer {token}",
              "fortunes"),
         ]
+        if pv05_2025:  # data generated with the 2025 map
+            targets += [
+                ("dossier list (PV05, 2025 map)", f"{app_base}/dossiers/", f"Cookie: {cookies[pv05_2025]}", "fortunes"),
+                ("province overview (2025 map, 2026)", f"{app_base}/reports/dashboard?year=2026",
+                 f"Cookie: {cookies[pv05_2025]}", "fortunes"),
+            ]
         references = {"fortunes": f"{ref_base}/fortunes", "hello": f"{ref_base}/hello"}
         if args.transitions_only:
             targets = []

@@ -1,4 +1,4 @@
-"""a province's revision: advanced by every change within it, what its cached overview is keyed on
+"""a province's revision: advanced by every change to what its overview counts, what its kept overview is keyed on
 
 Revision ID: 0011
 Revises: 0010
