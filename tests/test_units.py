@@ -127,3 +127,23 @@ def test_search_key_ignores_accents():
 ])
 def test_search_key_folds_vietnamese_accents(name, key):
     assert search_key(name) == key
+
+
+AWKWARD = ['a"b', "c\\d", "e,f", "{x}", "NULL", "", "Trà Vinh", " sp ", "it's", '\\"']
+
+
+def test_among_finds_exactly_the_values_given(app):
+    """`among` sends a list as one array parameter (on PostgreSQL as the array's text): every
+    value is found as it was, whatever it holds, and nothing else."""
+    from sqlalchemy import literal
+
+    from workflow_app.units.operations import among
+
+    ids = list(db.session.scalars(select(Unit.id).order_by(Unit.id)))
+    wanted = ids[::2]
+    assert list(db.session.scalars(select(Unit.id).where(among(Unit.id, wanted)).order_by(Unit.id))) == wanted
+    assert db.session.scalar(select(func.count()).select_from(Unit).where(among(Unit.id, []))) == 0
+    for value in AWKWARD + ["29269"]:
+        listed = AWKWARD if value in AWKWARD else ["2926", "292690", "29269 "]
+        found = db.session.scalar(select(literal(value)).where(among(literal(value), listed)))
+        assert found == (value if value in AWKWARD else None), value

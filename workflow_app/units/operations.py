@@ -301,18 +301,20 @@ def scope_ids(root: Unit):
 def among(column, values: list):
     """`column IN values`; on PostgreSQL as one array parameter (`= ANY(...)`): a province's
     hundreds of units are one value to send, not hundreds of placeholders to write and parse.
-    Numbers go as the array's text, which the server reads: the driver writes a list out element
-    by element in Python (a province's 700 ids: 0.65 ms of the application's CPU a statement, as
-    text 0.2 ms)."""
+    Numbers and strings go as the array's text, which the server reads: the driver writes a list
+    out element by element in Python (a province's 700 ids: 1.2 ms of the application's CPU a
+    statement, as text 0.5–0.6 ms)."""
     if db.session.get_bind().dialect.name == "postgresql":
         values = list(values)
         if all(type(v) is int for v in values):
-            return column == any_(literal(values, _NUMBERS))
+            return column == any_(literal(values, _INTEGERS))
+        if all(type(v) is str for v in values):
+            return column == any_(literal(values, _STRINGS))
         return column == any_(literal(values, ARRAY(column.type)))
     return column.in_(values)
 
 
-class _Numbers(UserDefinedType):
+class _Integers(UserDefinedType):
     """A list of integers sent as the text of an INTEGER[] (`$1::INTEGER[]`, as ARRAY(Integer)
     renders it): the server reads the numbers, the parameter keeps its array type for the planner."""
 
@@ -326,7 +328,22 @@ class _Numbers(UserDefinedType):
         return lambda values: "{" + ",".join(map(str, values)) + "}"
 
 
-_NUMBERS = _Numbers()
+class _Strings(_Integers):
+    """A list of strings sent as the text of a VARCHAR[]: each element quoted, its quotes and
+    backslashes escaped (PostgreSQL's array syntax)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw) -> str:
+        return "VARCHAR[]"
+
+    def bind_processor(self, dialect):
+        def text(values):
+            return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+        return text
+
+
+_INTEGERS, _STRINGS = _Integers(), _Strings()
 
 
 def ids_within(root: Unit) -> list[int]:
