@@ -1,5 +1,5 @@
-"""The province overview is kept per process under the province's revision: what a reader sees is
-always what the database holds, whatever was kept before."""
+"""The province and national overviews are kept per process under the provinces' revisions: what a
+reader sees is always what the database holds, whatever was kept before."""
 import re
 from datetime import date
 
@@ -49,7 +49,7 @@ def test_each_move_shows_at_once(people, make_dossier, reader):
     assert "0/13" in cang_long(reader())  # and back: the revision only moves forward
 
 
-def test_a_new_deadline_changes_what_is_overdue(people, make_dossier, reader, make_user):
+def test_a_new_deadline_changes_what_is_overdue(people, make_dossier, reader):
     waiting = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
     waiting.due_on = date(2025, 1, 6)
     db.session.commit()
