@@ -152,6 +152,14 @@ def users_for(units: list[Unit], writer: Writer) -> dict[tuple[str, int], dict]:
             for u in db.session.scalars(select(User).where(User.username.like("u%") | User.username.like("n%")))}
 
 
+def year_range(text: str) -> list[int]:
+    """ "2021-2025" -> [2021, ..., 2025]; "2026" -> [2026]; "" -> []."""
+    if not text:
+        return []
+    ends = [int(y) for y in text.split("-")]
+    return list(range(ends[0], ends[-1] + 1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--provinces", default="all", help="comma-separated province codes, or all")
@@ -159,10 +167,7 @@ def main() -> None:
     parser.add_argument("--new-map-years", default="2026", help="years on the 2025 map ('' for none)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    first, last = (int(y) for y in args.years.split("-"))
-    years = list(range(first, last + 1))
-    new_years = [int(y) for y in args.new_map_years.split("-")] if args.new_map_years else []
-    new_years = list(range(new_years[0], new_years[-1] + 1)) if new_years else []
+    years, new_years = year_range(args.years), year_range(args.new_map_years)
     rng = random.Random(args.seed)
     url = os.environ.get("DATABASE_URL")
     if not url:

@@ -51,11 +51,6 @@ def _data():
     return province, queries.dashboard(province, _year(lambda: queries.default_year(province)))
 
 
-def _where(province: Unit) -> dict:
-    """The arguments that name the province in the overview's links (the ministry chooses it)."""
-    return {"province": province.code, "map": province.map} if current_user.can_read_nation() else {}
-
-
 @dataclass(frozen=True)
 class View:
     """What the overview shows a reader, by role: links to the dossiers, back to the national
@@ -88,7 +83,9 @@ def dashboard():
     def context() -> dict:
         board = queries.dashboard(province, year or queries.default_year(province))
         return dict(province=province, board=board, year=board.year, states=states.ALL_STATES,
-                    timed=queries.TIMED_STATES[:3], view=view, where=_where(province))
+                    timed=queries.TIMED_STATES[:3], view=view,
+                    # the arguments that name the province in the overview's links (the ministry chooses it)
+                    where={"province": province.code, "map": province.map} if view.nation else {})
 
     key = ("dashboard", province.id, province.revision, year, today_in_vietnam(), view)
     return _kept_page(_("Province overview"), key, "reports/_dashboard.html", context)
