@@ -31,6 +31,7 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 import criteria  # noqa: E402
 from criteria.samples import passing_facts  # noqa: E402
+from states import workflow_for  # noqa: E402
 from workflow_app import create_app  # noqa: E402
 from workflow_app.audit import trail  # noqa: E402
 from workflow_app.deadlines import Schedule  # noqa: E402
@@ -55,20 +56,21 @@ BATCH = 5_000
 # How the dossiers of a year are spread over the states (the rest of each year's units have none).
 STATES = [("recognized", 40), ("pv05_verified", 8), ("district_reviewed", 8), ("commune_submitted", 10),
           ("returned", 6), ("draft", 14), ("withdrawn", 2), ("revoked", 2)]
-MOVES = {  # the moves that brought a dossier to its state, in order (commune workflow)
-    "draft": [], "commune_submitted": ["submit"], "returned": ["submit", "return_to_commune"],
-    "district_reviewed": ["submit", "approve"], "pv05_verified": ["submit", "approve", "verify"],
-    "recognized": ["submit", "approve", "verify", "recognize"],
-    "revoked": ["submit", "approve", "verify", "recognize", "revoke"], "withdrawn": ["withdraw"],
-}
-ROUTE = {"submit": ("draft", "commune_submitted"), "return_to_commune": ("commune_submitted", "returned"),
-         "approve": ("commune_submitted", "district_reviewed"), "verify": ("district_reviewed", "pv05_verified"),
-         "recognize": ("pv05_verified", "recognized"), "revoke": ("recognized", "revoked"),
-         "withdraw": ("draft", "withdrawn")}
-DISTRICT_ROUTE = {**ROUTE, "submit": ("draft", "district_reviewed"), "return_to_commune": ("district_reviewed", "returned"),
-                  "verify": ("district_reviewed", "pv05_verified")}
-DIRECT_ROUTE = {**ROUTE, "return_to_commune": ("commune_submitted", "returned"),  # the 2025 map: no district police
-                "verify": ("commune_submitted", "pv05_verified")}
+
+
+def paths_of(workflow) -> dict[str, list]:
+    """The shortest course of moves from draft to each state of `workflow`: the moves that bring
+    a generated dossier to its state (a revocation after the recognition, a return after the
+    first submission), so the trail says what the workflow itself would have written."""
+    paths = {workflow.initial: []}
+    todo = [workflow.initial]
+    while todo:
+        state = todo.pop(0)
+        for spec in workflow.from_state(state):
+            if spec.dest not in paths:
+                paths[spec.dest] = paths[state] + [spec]
+                todo.append(spec.dest)
+    return paths
 
 
 class Writer:
@@ -205,6 +207,7 @@ def main() -> None:
         existing = set(map(tuple, db.session.execute(select(Dossier.unit_id, Dossier.criteria_set, Dossier.year))))
         weights = [w for _s, w in STATES]
         dossiers = 0
+        courses: dict[str, dict[str, list]] = {}  # per workflow: the moves that lead to each state
         for unit in units:
             if unit.level == "province":
                 continue
@@ -222,11 +225,14 @@ def main() -> None:
                     if rng.random() < 0.15:
                         continue  # some units do not take part every year
                     state = rng.choices([s for s, _w in STATES], weights)[0]
-                    direct = route_of(unit, year).code == "direct"
-                    if direct and state == "district_reviewed":
-                        state = "commune_submitted"  # no district police to approve it
-                    route = DIRECT_ROUTE if direct else ROUTE if cset.level == "commune" else DISTRICT_ROUTE
-                    moves = [m for m in MOVES[state] if cset.level == "commune" and not direct or m != "approve"]
+                    route = route_of(unit, year).code
+                    workflow = workflow_for(cset.level, route)
+                    if workflow.name not in courses:
+                        courses[workflow.name] = paths_of(workflow)
+                    course = courses[workflow.name]
+                    # A state the workflow lacks (no district police to approve, or a district's
+                    # own dossier, never "submitted by the commune") becomes its first submission.
+                    moves = course[state if state in course else workflow.transition("submit").dest]
                     facts = samples[(cset.code, year)]
                     dossier_id, next_id = next_id, next_id + 1
                     opened = datetime(year + 1, 1, 5, 2, tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(60 * 24 * 30))
@@ -256,22 +262,18 @@ def main() -> None:
                     decision = {}
                     for move in moves:
                         when += timedelta(days=rng.randrange(1, 12), hours=rng.randrange(8))
-                        source, dest = route[move]
-                        actor = {"submit": own, "withdraw": own, "return_to_commune": reviewer or pv05,
-                                 "approve": reviewer}.get(move, pv05)
-                        if move == "approve":
-                            levels.append(("district", reviewer))
-                        if move == "verify":
-                            levels.append(("pv05", pv05))
+                        source = current
+                        actor = {"district_officer": reviewer, workflow.submitting_role: own}.get(move.role, pv05)
+                        levels += [(level, actor) for level in workflow.reviewers if move.needs(f"{level}_verdicts")]
                         details = {"criteria_set": cset.code, "criteria_set_version": cset.version, "snapshot": snapshot}
-                        if move == "recognize":
+                        if move.trigger == "recognize":
                             decision = {"number": f"{rng.randrange(1, 900)}/QĐ-UBND", "date": when.date().isoformat(),
                                         "authority": f"Chủ tịch UBND {province.name}"}
                             details["decision"] = decision
-                        chain.append(when, actor, move, dossier_id=dossier_id, unit_code=unit.code, from_state=source,
-                                     to_state=dest, comment="Đề nghị bổ sung" if move in ("return_to_commune", "withdraw", "revoke") else "",
-                                     details=details)
-                        current = dest
+                        chain.append(when, actor, move.trigger, dossier_id=dossier_id, unit_code=unit.code,
+                                     from_state=source, to_state=move.dest,
+                                     comment="Đề nghị bổ sung" if move.needs("comment") else "", details=details)
+                        current = move.dest
                     for level, by in levels:
                         for criterion in cset.criteria:
                             children += [Verdict, dict(dossier_id=dossier_id, criterion=criterion.code, level=level,
@@ -279,7 +281,7 @@ def main() -> None:
                     due = schedules[province.id].due(cset.code, year, current, when)
                     writer.add(Dossier, id=dossier_id, unit_id=unit.id, criteria_set=cset.code,
                                criteria_set_version=cset.version, level=cset.level,
-                               route="direct" if direct else "via_district", year=year, state=current,
+                               route=route, year=year, state=current,
                                version=2 + len(evidence_ids) + len(moves), values=facts.values,
                                decision_number=decision.get("number"),
                                decision_date=date.fromisoformat(decision["date"]) if decision else None,
