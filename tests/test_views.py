@@ -678,3 +678,18 @@ def test_the_overview_reads_a_districts_readiness_as_its_own_dossier_does(people
     status, reason = row.readiness[("huyen-ntm-9.4", "III.2")]
     assert status == own.status and own.reason.vi in reason.vi  # the overview adds the other aggregate's count
     assert "5/6 xã" in reason.vi and "1/6 xã" in reason.vi
+
+
+@pytest.mark.parametrize("url, form, field, message", [
+    ("/dossiers/?year=abc", "get", "year", "Phải là một số nguyên."),
+    ("/dossiers/?year=1999", "get", "year", "Số phải từ 2000 đến 2100."),
+    ("/dossiers/new", {"criteria_set": "xa-ntm-19.2", "year": "abc"}, "year", "Phải là một số nguyên."),
+    ("/dossiers/new", {"criteria_set": "xa-ntm-19.2", "year": ""}, "year", "Trường này không được để trống."),
+    ("/audit/?dossier=x1", "get", "dossier", "Phải là một số nguyên."),
+])
+def test_a_mistyped_number_gets_one_message_next_to_its_field(people, as_user, url, form, field, message):
+    client = as_user(people["inspector" if url.startswith("/audit") else "commune_officer"])
+    response = client.get(url) if form == "get" else client.post(url, data=form)
+    feedback = re.findall(r'<div[^>]*class="invalid-feedback[^"]*"[^>]*>(.*?)</div>', page(response), re.S)
+    assert [m.strip() for m in feedback if m.strip()] == [message]
+    assert f'id="{field}"' in page(response) and "is-invalid" in page(response)

@@ -41,6 +41,18 @@ class Form(FlaskForm):
         def get_translations(self, form):
             return _CatalogueTranslations()
 
+    def validate(self, extra_validators=None) -> bool:
+        """One message per mistake: a value that could not be read ("abc" for a year) is told so,
+        without the checks after it ("must be between ...") about a value the officer did not type;
+        a box left empty is told what its own checks say ("required"), not that it is no number."""
+        valid = super().validate(extra_validators)
+        for field in self:
+            if field.process_errors:
+                blank = not field.raw_data or not str(field.raw_data[0]).strip()
+                rest = [e for e in field.errors if e not in field.process_errors]
+                field.errors = rest if blank and rest else list(field.process_errors)
+        return valid
+
 
 # The libraries' messages this application's forms can show, listed so that `make messages`
 # brings them into the catalogue (the strings are the libraries' own, to the letter).
