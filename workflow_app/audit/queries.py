@@ -23,7 +23,7 @@ class AuditFilter:
 
 
 def visible_codes(user: User) -> list[str]:
-    return list(db.session.scalars(select(Unit.code).where(Unit.id.in_(scope_ids(user.unit)))))
+    return db.session.scalars(select(Unit.code).where(Unit.id.in_(scope_ids(user.unit)))).all()
 
 
 def audit_query(user: User, f: AuditFilter):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Integer, and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 import criteria
@@ -18,7 +18,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Dossier, Evidence, Unit, User, Verdict
 from ..roles import Level
-from ..units.operations import among, ids_within
+from ..units.operations import among_parameter, ids_within
 from .aggregates import DatabaseAggregates
 
 
@@ -171,28 +171,41 @@ def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList
     Both follow from the workflow table: a dossier waits for the roles that may move it forward
     or back from its state; the submitting role sees only its own unit's dossiers.
     """
-    scope = among(Dossier.unit_id, visible_unit_ids(user))
-    own = Dossier.unit_id == user.unit_id
+    dialect = db.session.get_bind().dialect.name
+    statements = {kind: _inbox_statement(user.role, kind, limit is not None, dialect) for kind in ("waiting", "sent")}
+    params = {"own": user.unit_id, "limit": limit}
+    if any(reads_scope for _statement, reads_scope in statements.values()):  # not a commune's: its own unit
+        params["scope"] = visible_unit_ids(user)
 
-    def condition(states_of) -> object:
-        parts = []
-        for workflow in states.WORKFLOWS.values():
-            wanted = states_of(workflow)
-            if wanted:
-                whose = own if user.role == workflow.submitting_role else scope
-                parts.append(and_(Dossier.level == workflow.level, Dossier.route == workflow.route,
-                                  Dossier.state.in_(wanted), whose))
-        return or_(*parts) if parts else None
-
-    def fetch(where) -> InboxList:
-        if where is None:
+    def fetch(statement, _reads_scope) -> InboxList:
+        if statement is None:
             return InboxList([], 0)
-        # Each row comes with the count of all that match: one statement, however many there are.
-        query = select(Dossier, func.count().over()).options(LISTED, unit_and_province()).where(where)
-        # The one due first on top; those with no due date after, the longest waiting first.
-        query = query.order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id)
-        rows = db.session.execute(query.limit(limit) if limit else query).all()
+        rows = db.session.execute(statement, params).all()
         return InboxList([dossier for dossier, _total in rows], rows[0][1] if rows else 0)
 
-    return {"waiting": fetch(condition(lambda w: w.waiting_for(user.role))),
-            "sent": fetch(condition(lambda w: w.sent_by(user.role)))}
+    return {kind: fetch(*statement) for kind, statement in statements.items()}
+
+
+@lru_cache(maxsize=32)
+def _inbox_statement(role: str, kind: str, limited: bool, dialect: str):
+    """One of a role's home lists as a statement built once per process, and whether it reads the
+    user's scope: the user's unit (`own`), scope (`scope`) and the rows shown (`limit`) are its
+    parameters. Built per request it cost more of the application's time than the database took
+    to answer it."""
+    parts, reads_scope = [], False
+    for workflow in states.WORKFLOWS.values():
+        wanted = workflow.waiting_for(role) if kind == "waiting" else workflow.sent_by(role)
+        if wanted:
+            own = role == workflow.submitting_role
+            reads_scope |= not own
+            whose = (Dossier.unit_id == bindparam("own", type_=Integer) if own
+                     else among_parameter(Dossier.unit_id, "scope", dialect))
+            parts.append(and_(Dossier.level == workflow.level, Dossier.route == workflow.route,
+                              Dossier.state.in_(wanted), whose))
+    if not parts:
+        return None, False
+    # Each row comes with the count of all that match: one statement, however many there are.
+    # The one due first on top; those with no due date after, the longest waiting first.
+    query = (select(Dossier, func.count().over()).options(LISTED, unit_and_province()).where(or_(*parts))
+             .order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id))
+    return (query.limit(bindparam("limit", type_=Integer)) if limited else query), reads_scope

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ARRAY,
     Integer,
     any_,
+    bindparam,
     insert,
     literal,
     or_,
@@ -314,6 +315,14 @@ def among(column, values: list):
     return column.in_(values)
 
 
+def among_parameter(column, name: str, dialect: str):
+    """`among(column, ids)` in a statement built once: the ids are given at execution as the
+    parameter `name` (a list of integers)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=_INTEGERS))
+    return column.in_(bindparam(name, expanding=True))
+
+
 class _Integers(UserDefinedType):
     """A list of integers sent as the text of an INTEGER[] (`$1::INTEGER[]`, as ARRAY(Integer)
     renders it): the server reads the numbers, the parameter keeps its array type for the planner."""
@@ -349,7 +358,7 @@ _INTEGERS, _STRINGS = _Integers(), _Strings()
 def ids_within(root: Unit) -> list[int]:
     """The ids of units_within(root), read as numbers only. Pages filter by this list rather than
     by the subquery: the planner then knows how few units a scope has."""
-    return list(db.session.scalars(scope_ids(root)))
+    return db.session.scalars(scope_ids(root)).all()  # fetched at once, not row by row
 
 
 def subtree(roots: list[Unit]) -> list[Unit]:
