@@ -693,3 +693,27 @@ def test_a_mistyped_number_gets_one_message_next_to_its_field(people, as_user, u
     feedback = re.findall(r'<div[^>]*class="invalid-feedback[^"]*"[^>]*>(.*?)</div>', page(response), re.S)
     assert [m.strip() for m in feedback if m.strip()] == [message]
     assert f'id="{field}"' in page(response) and "is-invalid" in page(response)
+
+
+def test_a_filter_that_cannot_be_read_leaves_the_others_applied(people, make_dossier, as_user):
+    """"abc" for the year is shown with its message; the unit typed beside it still filters, on
+    the page and in the exports, whose titles name only the filters applied."""
+    cam = make_dossier(COMMUNE, "xa-ntm-19.2", "draft")  # Xã Mỹ Cẩm
+    other = make_dossier("29272", "xa-ntm-19.2", "recognized")
+    client = as_user(people["pv05_officer"])
+    html = page(client.get("/dossiers/?q=my+cam&year=abc"))
+    assert f'/dossiers/{cam.id}"' in html and f'/dossiers/{other.id}"' not in html
+    assert "Phải là một số nguyên." in html and 'value="my cam"' in html
+    sheet = load_workbook(io.BytesIO(client.get("/dossiers/export.xlsx?q=my+cam&year=abc").data)).active
+    assert [sheet.cell(row, 1).value for row in range(1, sheet.max_row + 1)].count(cam.id) == 1
+    assert other.id not in [sheet.cell(row, 1).value for row in range(1, sheet.max_row + 1)]
+
+    client = as_user(people["inspector"])
+    response = client.get(f"/audit/?unit={cam.unit.code}&dossier=x1")
+    assert response.status_code == 400 and "Phải là một số nguyên." in page(response)
+    listed = page(response).split('data-testid="audit-table"')[1]
+    assert cam.unit.name in listed and other.unit.name not in listed
+    sheet = load_workbook(io.BytesIO(client.get(f"/audit/export.xlsx?unit={cam.unit.code}&dossier=x1").data)).active
+    assert sheet["A2"].value == f"Điều kiện lọc: Đơn vị: {cam.unit.code}"
+    units = {sheet.cell(row, 7).value for row in range(6, sheet.max_row + 1)}
+    assert units == {cam.unit.code}

@@ -78,6 +78,12 @@ class Form(FlaskForm):
                 field.errors = rest if blank and rest else list(field.process_errors)
         return valid
 
+    def accepted(self, name: str):
+        """A field's value when it was read and passed its checks, else None: a list's filter
+        applies the fields that did and shows its message next to the one that did not."""
+        field = self[name]
+        return None if field.errors else field.data
+
 
 # The libraries' messages this application's forms can show, listed so that `make messages`
 # brings them into the catalogue (the strings are the libraries' own, to the letter).

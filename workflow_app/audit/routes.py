@@ -51,10 +51,10 @@ class AuditFilterForm(Form):
 def _filter_form() -> tuple[AuditFilterForm, AuditFilter]:
     form = AuditFilterForm(request.args)
     form.action.choices = [("", "—")] + [(a, action_label(a)) for a in all_actions()]
-    if not form.validate():
-        return form, AuditFilter()
-    return form, AuditFilter(unit=form.unit.data or "", dossier_id=form.dossier.data, actor=form.actor.data or "",
-                             action=form.action.data or "", since=form.since.data, until=form.until.data)
+    form.validate()  # a field that fails shows its message and filters nothing; the others filter
+    given = form.accepted
+    return form, AuditFilter(unit=given("unit") or "", dossier_id=given("dossier"), actor=given("actor") or "",
+                             action=given("action") or "", since=given("since"), until=given("until"))
 
 
 @bp.route("/")

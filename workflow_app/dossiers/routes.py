@@ -78,19 +78,20 @@ def _listed():
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]
     query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
              .options(queries.unit_and_province(contains_eager)).where(among(Dossier.unit_id, scope)))
-    if form.validate():
-        if form.q.data:
-            query = query.where(Unit.search_name.like(f"%{search_key(form.q.data)}%"))
-        district = next((d for d in districts if d.code == form.district.data), None)
-        if district is not None:  # the district's own dossiers and its communes'
-            query = query.where(or_(Unit.id == district.id, Unit.parent_id == district.id))
-        if form.criteria_set.data:
-            query = query.where(Dossier.criteria_set == form.criteria_set.data)
-        if form.year.data:
-            query = query.where(Dossier.year == form.year.data)
-        if form.state.data:
-            query = query.where(Dossier.state == form.state.data)
-    if form.sort.data == "due" and not form.sort.errors:
+    form.validate()  # a field that fails shows its message and filters nothing; the others filter
+    given = form.accepted
+    if given("q"):
+        query = query.where(Unit.search_name.like(f"%{search_key(given('q'))}%"))
+    district = next((d for d in districts if d.code == given("district")), None)
+    if district is not None:  # the district's own dossiers and its communes'
+        query = query.where(or_(Unit.id == district.id, Unit.parent_id == district.id))
+    if given("criteria_set"):
+        query = query.where(Dossier.criteria_set == given("criteria_set"))
+    if given("year"):
+        query = query.where(Dossier.year == given("year"))
+    if given("state"):
+        query = query.where(Dossier.state == given("state"))
+    if given("sort") == "due":
         order = (Dossier.due_on.is_(None), Dossier.due_on, Dossier.id)
     else:
         order = (Dossier.updated_at.desc(), Dossier.id.desc())
