@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import has_request_context, request, session
 from flask.globals import _cv_app  # the application context's variable (what `g` resolves through)
 from flask_babel import Domain, get_locale
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from criteria import Text
@@ -86,14 +86,16 @@ def install(app, babel) -> None:
         newstyle=True,
     )
 
-    @pass_context
-    def translate(context, string: str, **variables) -> str:
+    @pass_eval_context
+    def translate(eval_ctx, string: str, **variables) -> str:
         """`_()` in templates, as Jinja's new-style gettext does it (escaped when the template
         is, always formatted with its variables) in one call: Jinja's `_` resolves `gettext` and
         calls it, which calls the catalogue, each through the context (72 → 50 function calls,
-        12 → 8.6 µs a call; pages call it 200–800 times)."""
+        12 → 8.6 µs a call; pages call it 200–800 times). It takes the evaluation context only
+        (whether to escape): a function taking the whole context is given, in a loop, a copy of
+        every variable of the page at each call."""
         text = domain.get_translations().ugettext(string)
-        if context.eval_ctx.autoescape:
+        if eval_ctx.autoescape:
             # The catalogue's own text (ours, as Jinja's gettext marks it); the variables are escaped by %.
             text = Markup(text)  # nosec B704
         return text % variables
