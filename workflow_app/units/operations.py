@@ -348,7 +348,12 @@ class _Strings(_Integers):
 
     def bind_processor(self, dialect):
         def text(values):
-            return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+            if not values:
+                return "{}"
+            joined = '","'.join(values)
+            if "\\" in joined or joined.count('"') != 2 * (len(values) - 1):  # a value holds a quote or backslash
+                joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+            return '{"' + joined + '"}'
         return text
 
 
