@@ -177,13 +177,13 @@ def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList
     if any(reads_scope for _statement, reads_scope in statements.values()):  # not a commune's: its own unit
         params["scope"] = visible_unit_ids(user)
 
-    def fetch(statement, _reads_scope) -> InboxList:
+    def fetch(statement) -> InboxList:
         if statement is None:
             return InboxList([], 0)
         rows = db.session.execute(statement, params).all()
         return InboxList([dossier for dossier, _total in rows], rows[0][1] if rows else 0)
 
-    return {kind: fetch(*statement) for kind, statement in statements.items()}
+    return {kind: fetch(statement) for kind, (statement, _reads_scope) in statements.items()}
 
 
 @lru_cache(maxsize=32)
