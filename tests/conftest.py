@@ -38,25 +38,53 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _pg_worker_url(worker: str) -> str:
-    """A database of its own for each xdist worker, created on first use."""
+    """A database of its own for each xdist worker of this run, named with the worker's process:
+    two runs on one server at once (a developer's beside CI's) would otherwise empty each other's
+    tables and wait on each other's locks. A stopped run's databases are dropped by the next."""
     from workflow_app.config import normalize_database_url
 
     base = sa.engine.make_url(normalize_database_url(PG_URL))
-    name = f"{base.database}_{re.sub(r'[^a-z0-9]', '', worker)}"
+    prefix = f"{base.database}_{re.sub(r'[^a-z0-9]', '', worker)}_"
+    name = f"{prefix}{os.getpid()}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        for (old,) in conn.execute(sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
+                                   {"p": prefix}).all():
+            pid = old[len(prefix):]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_database(url: str) -> None:
+    target = sa.engine.make_url(url)
+    admin = sa.create_engine(target.set(database=sa.engine.make_url(PG_URL).database), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_url(worker_id):
     if not PG_URL:
         _missing("PostgreSQL", "TEST_DATABASE_URL is not set")
-    return _pg_worker_url(worker_id)
+    url = _pg_worker_url(worker_id)
+    yield url
+    _drop_database(url)
 
 
 def base_config(database_url: str, upload_dir) -> dict:
