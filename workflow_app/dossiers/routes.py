@@ -73,8 +73,9 @@ def _listed():
     form.state.choices = _state_choices()
     form.sort.choices = [("", _("Latest change first")), ("due", _("Due first"))]
     scope = ids_within(current_user.unit)
-    districts = list(db.session.scalars(select(Unit).where(among(Unit.id, scope), Unit.level == Level.district.value)
-                                        .order_by(Unit.code)))
+    districts = db.session.execute(select(Unit.id, Unit.code, Unit.name)  # rows: the filter's choices
+                                   .where(among(Unit.id, scope), Unit.level == Level.district.value)
+                                   .order_by(Unit.code)).all()
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]
     query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
              .options(queries.unit_and_province(contains_eager)).where(among(Dossier.unit_id, scope)))
