@@ -62,7 +62,7 @@ def _pg_worker_url(worker: str) -> str:
         for (old,) in conn.execute(sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
                                    {"p": prefix}).all():
             pid = old[len(prefix):]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            if pid.isdigit() and not _alive(int(pid)):  # this process is alive: its own is kept
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

@@ -125,7 +125,7 @@ def export_xlsx():
                    " ".join(filter(None, [d.decision_number, format_date_vn(d.decision_date), d.decision_authority]))]
 
     shown = [f"{f.label.text}: {dict(f.choices).get(f.data, f.data) if hasattr(f, 'choices') else f.data}"
-             for f in form if f.data and not f.errors]
+             for f in form if form.accepted(f.name)]
     title = [_("Dossiers"), _("Filters: %(filters)s", filters="; ".join(shown)) if shown else current_user.unit.name]
     headers = [_("No."), _("Unit"), _("District"), _("Criteria set"), _("version"), _("Year"), _("State"), _("Due"),
                _("Last change"), _("Recognition decision")]
