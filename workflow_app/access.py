@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 
 from .clock import utcnow
 from .extensions import db
 from .models import AccessEntry, User
 from .transaction import commit_keeping_loaded
+
+_WRITE = insert(AccessEntry.__table__)
 
 
 def record(user: User, action: str, *, dossier_id: int | None = None, evidence_id: int | None = None,
@@ -18,9 +20,10 @@ def record(user: User, action: str, *, dossier_id: int | None = None, evidence_i
     """Write one entry in its own small transaction: reading never waits on, nor rolls back, a change.
 
     What the request has read stays loaded (a commit would otherwise expire it, and the page about
-    to be shown would read the dossier, its unit and its user again)."""
-    db.session.add(AccessEntry(user_id=user.id, actor=user.username, role=user.role, dossier_id=dossier_id,
-                               evidence_id=evidence_id, action=action, channel=channel))
+    to be shown would read the dossier, its unit and its user again). Written as a row of the
+    table, not an object of the session: nothing reads it back in the request."""
+    db.session.execute(_WRITE, {"user_id": user.id, "actor": user.username, "role": user.role, "dossier_id": dossier_id,
+                                "evidence_id": evidence_id, "action": action, "channel": channel})
     commit_keeping_loaded()
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from flask import current_app
-from sqlalchemy import Integer, Text, cast, func, insert, select, update
+from sqlalchemy import Integer, Text, bindparam, cast, func, insert, select, update
 
 from ..canonical import dumps as canonical_json
 from ..clock import utcnow
@@ -75,6 +75,14 @@ def _key() -> str:
     return current_app.config["AUDIT_KEY"]
 
 
+# append()'s statements, built once: Core statements on the tables (the ORM's bookkeeping is not
+# needed here), the entry's fields their parameters.
+_HEAD, _ENTRY = AuditHead.__table__, AuditEntry.__table__
+_TAKE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1).returning(_HEAD.c.seq, _HEAD.c.seal)
+_WRITE_ENTRY = insert(_ENTRY)
+_SEAL_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seal=bindparam("new_seal"))
+
+
 def append(
     actor: User | None,
     action: str,
@@ -92,14 +100,9 @@ def append(
     figures, attestations, evidence, verdicts, comments): the overviews count dossiers by state,
     and a commune typing its figures in does not make every overview of its province computed again."""
     # Taking the head row first makes concurrent appends wait for each other: one chain, no forks.
-    # (Core statements on the tables: the ORM's bulk-update bookkeeping is not needed here.)
-    head_table, entry_table = AuditHead.__table__, AuditEntry.__table__
-    head = db.session.execute(
-        update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + 1)
-        .returning(head_table.c.seq, head_table.c.seal)
-    ).first()
+    head = db.session.execute(_TAKE_HEAD).first()
     if head is None:
-        db.session.execute(insert(head_table).values(id=1, seq=1, seal=GENESIS))
+        db.session.execute(insert(AuditHead.__table__).values(id=1, seq=1, seal=GENESIS))
         seq, prev_seal = 1, GENESIS
     else:
         seq, prev_seal = head
@@ -120,8 +123,8 @@ def append(
         "prev_seal": prev_seal,
     }
     seal = compute_seal(_key(), fields)
-    db.session.execute(insert(entry_table).values(**fields, seal=seal))
-    db.session.execute(update(head_table).where(head_table.c.id == 1).values(seal=seal))
+    db.session.execute(_WRITE_ENTRY, fields | {"seal": seal})
+    db.session.execute(_SEAL_HEAD, {"new_seal": seal})
     if subject is not None and (dossier is None or to_state is not None):
         revisions.advance(subject)
     return fields | {"seal": seal}

