@@ -49,7 +49,7 @@ def test_dossier_search_ignores_accents_and_filters(people, make_dossier, as_use
     assert f'/dossiers/{cam.id}"' in html and f'/dossiers/{other.id}"' not in html
     html = page(client.get("/dossiers/?state=recognized"))
     assert f'/dossiers/{other.id}"' in html and f'/dossiers/{cam.id}"' not in html
-    assert client.get("/dossiers/?year=abc").status_code == 200  # a bad filter is ignored, not a crash
+    assert client.get("/dossiers/?year=abc").status_code == 400  # a bad filter is told, not a crash
 
 
 def test_open_a_dossier_from_the_form(people, as_user):
@@ -686,10 +686,16 @@ def test_the_overview_reads_a_districts_readiness_as_its_own_dossier_does(people
     ("/dossiers/new", {"criteria_set": "xa-ntm-19.2", "year": "abc"}, "year", "Phải là một số nguyên."),
     ("/dossiers/new", {"criteria_set": "xa-ntm-19.2", "year": ""}, "year", "Trường này không được để trống."),
     ("/audit/?dossier=x1", "get", "dossier", "Phải là một số nguyên."),
+    # A choice not among the options (a typed or stale link): told, not a filter the select hides.
+    ("/dossiers/?state=xx", "get", "state", "Lựa chọn không hợp lệ."),
+    ("/dossiers/?criteria_set=xa-ntm-1", "get", "criteria_set", "Lựa chọn không hợp lệ."),
+    ("/dossiers/?sort=abc", "get", "sort", "Lựa chọn không hợp lệ."),
+    ("/audit/?action=xoa", "get", "action", "Lựa chọn không hợp lệ."),
 ])
 def test_a_mistyped_number_gets_one_message_next_to_its_field(people, as_user, url, form, field, message):
     client = as_user(people["inspector" if url.startswith("/audit") else "commune_officer"])
     response = client.get(url) if form == "get" else client.post(url, data=form)
+    assert response.status_code == 400
     feedback = re.findall(r'<div[^>]*class="invalid-feedback[^"]*"[^>]*>(.*?)</div>', page(response), re.S)
     assert [m.strip() for m in feedback if m.strip()] == [message]
     assert f'id="{field}"' in page(response) and "is-invalid" in page(response)
@@ -704,6 +710,9 @@ def test_a_filter_that_cannot_be_read_leaves_the_others_applied(people, make_dos
     html = page(client.get("/dossiers/?q=my+cam&year=abc"))
     assert f'/dossiers/{cam.id}"' in html and f'/dossiers/{other.id}"' not in html
     assert "Phải là một số nguyên." in html and 'value="my cam"' in html
+    # A state that is none of the options lists every state's dossiers (the select says "—"), not none.
+    html = page(client.get("/dossiers/?state=xx"))
+    assert f'/dossiers/{cam.id}"' in html and f'/dossiers/{other.id}"' in html and "Lựa chọn không hợp lệ." in html
     sheet = load_workbook(io.BytesIO(client.get("/dossiers/export.xlsx?q=my+cam&year=abc").data)).active
     assert [sheet.cell(row, 1).value for row in range(1, sheet.max_row + 1)].count(cam.id) == 1
     assert other.id not in [sheet.cell(row, 1).value for row in range(1, sheet.max_row + 1)]

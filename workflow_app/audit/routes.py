@@ -43,7 +43,7 @@ class AuditFilterForm(Form):
     unit = StringField(_l("Unit"), validators=[Optional()])
     dossier = IntegerField(_l("Dossier no."), validators=[Optional(), NumberRange(min=1)])
     actor = StringField(_l("User"), validators=[Optional()])
-    action = SelectField(_l("Action"), choices=[], validate_choice=False, validators=[Optional()])
+    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     since = DayField(_l("From"), validators=[Optional()])
     until = DayField(_l("To"), validators=[Optional()])
 
@@ -119,7 +119,7 @@ class AccessFilterForm(Form):
 
     actor = StringField(_l("User"), validators=[Optional()])
     dossier = IntegerField(_l("Dossier no."), validators=[Optional(), NumberRange(min=1)])
-    action = SelectField(_l("Action"), choices=[], validate_choice=False, validators=[Optional()])
+    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     since = DayField(_l("From"), validators=[Optional()])
     until = DayField(_l("To"), validators=[Optional()])
 

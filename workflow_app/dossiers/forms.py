@@ -67,12 +67,15 @@ class BulkForm(Form):
 
 
 class ListFilterForm(Form):
+    """A choice not among the options (a typed or stale link) is told next to its field and
+    filters nothing, as a year that is no number."""
+
     class Meta:
         csrf = False
 
     q = StringField(_l("Unit"), validators=[Optional(), Length(max=80)])
-    district = SelectField(_l("District"), choices=[], validate_choice=False, validators=[Optional()])
-    criteria_set = SelectField(_l("Criteria set"), choices=[], validate_choice=False, validators=[Optional()])
+    district = SelectField(_l("District"), choices=[], validators=[Optional()])
+    criteria_set = SelectField(_l("Criteria set"), choices=[], validators=[Optional()])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100)])
-    state = SelectField(_l("State"), choices=[], validate_choice=False, validators=[Optional()])
-    sort = SelectField(_l("Order"), choices=[], validate_choice=False, validators=[Optional()])
+    state = SelectField(_l("State"), choices=[], validators=[Optional()])
+    sort = SelectField(_l("Order"), choices=[], validators=[Optional()])

@@ -105,7 +105,7 @@ def index():
     form, query = _listed()
     page = db.paginate(query.options(queries.LISTED), per_page=PER_PAGE, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("dossiers/index.html", form=form, page=page, args=args)
+    return render_template("dossiers/index.html", form=form, page=page, args=args), (400 if form.errors else 200)
 
 
 @bp.route("/export.xlsx")
