@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,7 +37,14 @@ ACTION_LABELS = {
 
 
 def action_label(action: str, lang: str | None = None) -> str:
-    lang = lang or language()
+    """The action's label in `lang` (a move's) or the request's (the others'): looked up once
+    for each (formatting.role_label says why)."""
+    current = language()
+    return _action_label(action, lang or current, current)
+
+
+@lru_cache(maxsize=256)
+def _action_label(action: str, lang: str, _current: str) -> str:
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
     for workflow in states.WORKFLOWS.values():
