@@ -128,6 +128,11 @@ STATUS_LABELS = {"met": _l("Met"), "not_met": _l("Not met"), "incomplete": _l("I
 
 
 def status_label(status: str) -> str:
+    return _status_label(status, language())
+
+
+@lru_cache(maxsize=64)
+def _status_label(status: str, _language: str) -> str:  # as _role_label: a criterion's badge each
     label = STATUS_LABELS.get(status)
     return status if label is None else str(label)
 
