@@ -14,7 +14,7 @@ import criteria
 from states import STATE_LABELS
 
 from .clock import VIETNAM, utcnow
-from .i18n import language, tr
+from .i18n import language, per_language, tr
 from .roles import LEVEL_LABELS, ROLE_LABELS, Level, Role
 
 
@@ -94,27 +94,16 @@ def days_since(value: datetime) -> int:
     return (utcnow() - value).days
 
 
+@per_language
 def role_label(role: str) -> str:
-    return _role_label(role, language())
-
-
-def level_label(level: str) -> str:
-    return _level_label(level, language())
-
-
-# A label is looked up once per language (the catalogues do not change while the process runs):
-# a lazy text read through Flask-Babel costs ~20 µs, and the audit page shows a role on each of
-# its 50 rows, an export on each of its thousands.
-@lru_cache(maxsize=64)
-def _role_label(role: str, _language: str) -> str:
     try:
         return str(ROLE_LABELS[Role(role)])
     except ValueError:
         return role
 
 
-@lru_cache(maxsize=64)
-def _level_label(level: str, _language: str) -> str:
+@per_language
+def level_label(level: str) -> str:
     try:
         return str(LEVEL_LABELS[Level(level)])
     except ValueError:
@@ -127,12 +116,8 @@ STATUS_BADGES = {"met": "success", "not_met": "danger", "incomplete": "warning"}
 STATUS_LABELS = {"met": _l("Met"), "not_met": _l("Not met"), "incomplete": _l("Incomplete")}
 
 
+@per_language
 def status_label(status: str) -> str:
-    return _status_label(status, language())
-
-
-@lru_cache(maxsize=64)
-def _status_label(status: str, _language: str) -> str:  # as _role_label: a criterion's badge each
     label = STATUS_LABELS.get(status)
     return status if label is None else str(label)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +12,7 @@ import states
 
 from ..extensions import db
 from ..formatting import format_date_vn, input_value
-from ..i18n import language, tr
+from ..i18n import language, per_language, tr
 from ..models import AuditEntry, Dossier, User
 
 ACTION_LABELS = {
@@ -36,15 +35,9 @@ ACTION_LABELS = {
 }
 
 
+@per_language
 def action_label(action: str, lang: str | None = None) -> str:
-    """The action's label in `lang` (a move's) or the request's (the others'): looked up once
-    for each (formatting.role_label says why)."""
-    current = language()
-    return _action_label(action, lang or current, current)
-
-
-@lru_cache(maxsize=256)
-def _action_label(action: str, lang: str, _current: str) -> str:
+    lang = lang or language()
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
     for workflow in states.WORKFLOWS.values():

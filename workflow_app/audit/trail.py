@@ -102,7 +102,7 @@ def append(
     # Taking the head row first makes concurrent appends wait for each other: one chain, no forks.
     head = db.session.execute(_TAKE_HEAD).first()
     if head is None:
-        db.session.execute(insert(AuditHead.__table__).values(id=1, seq=1, seal=GENESIS))
+        db.session.execute(insert(_HEAD).values(id=1, seq=1, seal=GENESIS))
         seq, prev_seal = 1, GENESIS
     else:
         seq, prev_seal = head
