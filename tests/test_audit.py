@@ -1,9 +1,13 @@
 """The audit trail: sealed, chained, append-only; verify names the first entry that fails."""
+import hashlib
+import hmac
 import json
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import Text, cast, select, text
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Text, cast, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from workflow_app.audit import trail
@@ -68,6 +72,16 @@ def test_an_edited_entry_is_named(chain):
     result = trail.verify()
     assert (result.ok, result.first_bad_seq, result.entries) == (False, 3, 2)
     assert "changed" in result.problem
+    # The walk stopped at entry 3 of 5: its reading was ended, the transaction is usable still.
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 5
+
+
+@settings(max_examples=50, deadline=None)
+@given(key=st.binary(max_size=200), message=st.binary(max_size=2000))
+def test_the_sealer_is_hmac_sha256(key, message):
+    """The walk's HMAC (the key's padded blocks hashed once) is the standard library's, for keys
+    shorter and longer than SHA-256's 64-byte block."""
+    assert trail._sealer(key)(message) == hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def stored_details(seq: int) -> str:
@@ -101,17 +115,44 @@ def test_details_stored_in_another_layout_still_verify(chain):
 
 
 def test_verification_seals_the_stored_text_as_append_sealed_the_content(chain):
-    """The fast path of verify (each row written out as text) gives exactly the canonical bytes the
-    entry was sealed over, for awkward content too: so it is the path taken, not the fallback."""
+    """The fast path of verify (each entry's bytes written out from the row's text as COPY or the
+    driver gives it) gives exactly the canonical bytes the entry was sealed over, for awkward
+    content too: so it is the path taken, not the fallback."""
     trail.append(None, "comment_added", unit=get_unit("29269"), comment='Trả lời "gấp"\\ \n\t — 🚓',
                  details={"z": [1, 2.5, None, True], "a": {"ý kiến": "Đồng ý", "n": -3}})
     db.session.commit()
+    assert_read_as_sealed(6)
+
+
+def assert_read_as_sealed(count: int) -> None:
     rows = list(trail._rows(db.session.connection()))
-    assert len(rows) == 6
-    for row in rows:
+    entries = list(trail._entries(db.session.connection()))
+    assert len(rows) == len(entries) == count
+    for row, (seq, prev_seal, seal, content) in zip(rows, entries):
         fields = trail._fields(row)
-        assert trail._stored_content(row) == trail.canonical(fields)
-        assert trail.compute_seal(app_key(), fields) == row[-1]
+        assert (seq, prev_seal, seal) == (row[0], row[12], row[13])
+        assert content == trail._stored_content(*row) == trail.canonical(fields)
+        assert trail.compute_seal(app_key(), fields) == seal
+
+
+AWKWARD = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(comment=AWKWARD, key=AWKWARD, value=AWKWARD)
+@example(comment=" lề ", key="", value="")  # spaces at the ends, nothing escaped
+@example(comment='ý "kiến"', key="\x01", value="\x1f\x7f")  # controls COPY writes as they are
+@example(comment="\\N", key="\\", value="null")  # COPY's own NULL, written as data
+@example(comment="tab\there\r\n", key="🚓", value="\u2028")
+def test_any_text_is_read_as_it_was_sealed(chain, comment, key, value):
+    """Quotes, backslashes, tabs, line ends, every control character, any script: the bytes the
+    database writes for an entry are the bytes Python sealed (to_json escapes as json.dumps does),
+    and COPY's own escapes are undone."""
+    trail.append(None, "comment_added", unit=get_unit("29269"), comment=comment, details={key: [value, comment]})
+    db.session.commit()
+    count = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    assert_read_as_sealed(count)
+    assert trail.verify().ok
 
 
 def app_key() -> str:
