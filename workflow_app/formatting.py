@@ -61,10 +61,16 @@ def input_value(spec, value) -> str:
     if value is None or value == "":
         return "—"
     if spec.type == "yes_no":
-        return _("Yes") if value else _("No")
+        return _yes_no(bool(value))
     if spec.type == "rating":
         return spec.scale.label(value).get(language())
     return str(value)
+
+
+@per_language
+def _yes_no(value: bool) -> str:
+    """Yes or No in the request's language (the dossier page shows one for each yes/no figure)."""
+    return _("Yes") if value else _("No")
 
 
 def _on_vietnamese_clock(value: datetime) -> datetime:

@@ -26,20 +26,17 @@ class CriterionView:
     document_types: list[DocumentType] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     verdicts: dict[str, Verdict] = field(default_factory=dict)  # by level
+    # Worked out once (the page reads each several times): the criterion's code; whether a reviewer
+    # disagrees (whatever the figures say, the criterion still needs work); whether it is done,
+    # met and not disputed (what the section menu counts and "hide the met ones" folds).
+    code: str = field(init=False)
+    disputed: bool = field(init=False)
+    done: bool = field(init=False)
 
-    @property
-    def code(self) -> str:
-        return self.criterion.code
-
-    @property
-    def disputed(self) -> bool:
-        """A reviewer disagrees: whatever the figures say, the criterion still needs work."""
-        return any(not v.agree for v in self.verdicts.values())
-
-    @property
-    def done(self) -> bool:
-        """Met and not disputed: what the section menu counts and "hide the met ones" folds."""
-        return self.result.status == "met" and not self.disputed
+    def __post_init__(self) -> None:
+        self.code = self.criterion.code
+        self.disputed = any(not v.agree for v in self.verdicts.values())
+        self.done = self.result.status == "met" and not self.disputed
 
 
 def _walk(requirements: list[Requirement]):
