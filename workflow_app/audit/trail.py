@@ -160,13 +160,12 @@ def _rows_statement(connection, first: int, last: int | None):
 
 
 def _rows(connection, first: int = 1, last: int | None = None, batch: int = 5000) -> Iterator[tuple]:
-    """The entries first..last in sequence order, each a tuple of SEALED_FIELDS (the details as
-    their stored text) and the seal; memory stays bounded (on PostgreSQL a COPY, elsewhere a
-    batch at a time)."""
+    """The entries first..last in sequence order, each a row of SEALED_FIELDS (the details as their
+    stored text) and the seal; memory stays bounded (on PostgreSQL a COPY read as lines of text,
+    _copied, the reading being most of the cost of verifying; elsewhere a batch at a time)."""
     if connection.dialect.name == "postgresql":
         for line in _copied(connection, f"COPY ({_rows_statement(connection, first, last)}) TO STDOUT"):
-            row = [_copy_field(field) for field in line.decode("utf-8").split("\t")]
-            yield (int(row[0]), *row[1:])
+            yield _copy_row(line.decode("utf-8"))
         return
     statement, seen = _rows_statement(connection, first, last), first - 1
     while True:
@@ -191,8 +190,6 @@ def _fields(row: tuple) -> dict[str, Any]:
 _COPY_NULL = "\\N"
 _COPY_ESCAPES = re.compile(r"\\(.)", re.DOTALL)
 _COPY_UNESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-
-
 _NULLABLE = tuple(SEALED_FIELDS.index(name) for name in ("actor_id", "dossier_id", "unit_code", "from_state",
                                                         "to_state"))
 
@@ -203,24 +200,25 @@ def _copy_field(field: str) -> str | None:
     return _COPY_ESCAPES.sub(lambda m: _COPY_UNESCAPED.get(m.group(1), m.group(1)), field) if "\\" in field else field
 
 
+def _copy_row(text: str) -> list:
+    """A line COPY wrote as the row _rows gives: the sequence number an integer, NULLs None, COPY's
+    escapes undone."""
+    if "\\" in text.replace(_COPY_NULL, ""):  # a character COPY escaped: each field read in full
+        row = [_copy_field(field) for field in text.split("\t")]
+    else:  # the common case: NULLs only (in the columns that may hold one)
+        row = text.split("\t")
+        for nullable in _NULLABLE:
+            if row[nullable] == _COPY_NULL:
+                row[nullable] = None
+    row[0] = int(row[0])
+    return row
+
+
 def _entries(connection, first: int = 1, last: int | None = None) -> Iterator[tuple[int, str, str, bytes]]:
-    """(seq, prev_seal, seal, the bytes sealed) of the entries first..last in sequence order, memory
-    bounded: the rows of _rows, their content written out as canonical() writes it. On PostgreSQL
-    the rows stream out with COPY, read as lines of text (_copied): the reading is most of the cost."""
-    if connection.dialect.name != "postgresql":
-        for row in _rows(connection, first, last):
-            yield row[0], row[12], row[13], _stored_content(*row)
-        return
-    for line in _copied(connection, f"COPY ({_rows_statement(connection, first, last)}) TO STDOUT"):
-        text = line.decode("utf-8")
-        if "\\" in text.replace(_COPY_NULL, ""):  # a character COPY escaped: each field read in full
-            row = [_copy_field(field) for field in text.split("\t")]
-        else:  # the common case: NULLs only (in the columns that may hold one)
-            row = text.split("\t")
-            for nullable in _NULLABLE:
-                if row[nullable] == _COPY_NULL:
-                    row[nullable] = None
-        yield int(row[0]), row[12], row[13], _stored_content(*row)
+    """(seq, prev_seal, seal, the bytes sealed) of the entries first..last in sequence order: the
+    rows of _rows, their content written out as canonical() writes it."""
+    for row in _rows(connection, first, last):
+        yield row[0], row[12], row[13], _stored_content(*row)
 
 
 def _copied(connection, statement: str) -> Iterator[bytes]:
