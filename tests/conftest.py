@@ -319,3 +319,23 @@ ROLE_UNITS = {"commune_officer": "29269", "district_officer": "844", "pv05_offic
 @pytest.fixture
 def people(make_user):
     return {role: make_user(role, unit) for role, unit in ROLE_UNITS.items()}
+
+
+@pytest.fixture
+def count_queries(app):
+    """count(fn) -> (what fn returned, the statements it issued); count.last holds their text."""
+    def count(fn):
+        statements = []
+
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            response = fn()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        count.last = statements
+        return response, len(statements)
+
+    return count

@@ -223,6 +223,40 @@ def test_list_items_are_the_dossiers_as_read_one_by_one(people, api, make_dossie
     assert {tuple(v["level"] for v in c["verdicts"]) for c in items[verified.id]["criteria"]} == {("district", "pv05")}
 
 
+def test_children_read_together_are_each_dossiers_own(people, make_dossier, count_queries):
+    """What the API shows of a page of dossiers (attestations, evidence not removed, verdicts, the
+    trail's entries) is read in one statement: for each dossier, the same rows in the same order as
+    its own collections and its entries in the trail."""
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.models import AuditEntry
+    from workflow_app.transaction import unit_of_work
+
+    verified = make_dossier(COMMUNE, "xa-ntm-19.2", "pv05_verified")  # verdicts of both levels
+    returned = make_dossier(COMMUNE, "xa-dien-hinh-antt", "district_reviewed")
+    with unit_of_work():
+        ops.fire_transition(people["pv05_officer"], returned, "return_to_district", comment="Thiếu biên bản\tkiểm tra")
+    removed = returned.evidence[0]
+    removed.removed_at = utcnow()
+    db.session.commit()
+    ids = [verified.id, returned.id, 2**31 - 1]
+    read, statements = count_queries(lambda: queries.children_of(ids))
+    assert statements == 1
+    assert read[ids[2]] == ([], [], [], [])
+    for dossier in (verified, returned):
+        db.session.refresh(dossier)
+        own = read[dossier.id]
+        assert own.attestations == [(a.criterion, a.met, a.note) for a in dossier.attestations]
+        assert own.evidence == [(e.id, e.filename, e.size, e.sha256, e.document_type, e.issued_on, e.criterion)
+                                for e in dossier.evidence]
+        assert own.verdicts == [(v.criterion, v.level, v.agree, v.comment) for v in dossier.verdicts]
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.dossier_id == dossier.id)
+                                     .order_by(AuditEntry.seq)).all()
+        assert own.history == [(e.seq, e.at, e.actor, e.action, e.from_state, e.to_state, e.comment) for e in entries]
+    assert read[verified.id].verdicts and read[verified.id].evidence and read[verified.id].attestations
+    assert read[returned.id].history[-1].comment == "Thiếu biên bản\tkiểm tra"
+    assert removed.id not in [e.id for e in read[returned.id].evidence]
+
+
 def test_roles_and_scopes(people, api, make_dossier, make_user):
     dossier = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
     path = f"/dossiers/{dossier.id}"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 
 from flask import g, jsonify, request, send_file
 from flask_babel import gettext as _
@@ -23,9 +22,9 @@ from ..errors import BadRequest, NotFound, PermissionDenied, Unauthorized
 from ..extensions import csrf, db
 from ..formatting import official_text, plain_text
 from ..i18n import language, tr
-from ..models import AuditEntry, Dossier, Unit
+from ..models import Dossier, Unit
 from ..transaction import unit_of_work
-from ..units.operations import among, among_parameter, get_unit, lineage_of, units_within
+from ..units.operations import among, get_unit, lineage_of, units_within
 from ..units.reform import MAPS
 from . import bp
 from . import tokens as token_ops
@@ -155,12 +154,11 @@ def get_criteria_set(code):
 # --- dossiers --------------------------------------------------------------------------------
 
 
-def dossier_json(dossier: Dossier, history: list[dict] | None = None, children: queries.Children | None = None) -> dict:
-    """A dossier as the API gives it; `history` (from histories()) and `children` (from
-    queries.children_of()) when the caller read them as rows (otherwise the dossier's collections,
-    as a change left them)."""
+def dossier_json(dossier: Dossier, children: queries.Children | None = None) -> dict:
+    """A dossier as the API gives it; `children` when the caller read them (queries.children_of(),
+    as a list does for its page), otherwise read here, as they stand in the database."""
     if children is None:
-        children = queries.Children(dossier.attestations, dossier.evidence, dossier.verdicts)
+        children = queries.children_of([dossier.id])[dossier.id]
     evaluation = queries.evaluate_dossier(dossier, children)
     cset = queries.criteria_set_of(dossier)
     attestations = {a.criterion: a for a in children.attestations}
@@ -185,26 +183,9 @@ def dossier_json(dossier: Dossier, history: list[dict] | None = None, children: 
         "transitions": [{"trigger": t["spec"].trigger, "allowed": t["allowed"],
                          "blockers": [b.to_dict(lang) for b in t["blockers"]]}
                         for t in queries.transitions_for(g.api_user, dossier, evaluation, children.verdicts)],
-        "history": history if history is not None else histories([dossier.id])[dossier.id],
+        "history": [{"seq": m.seq, "at": iso(m.at), "actor": m.actor, "action": m.action, "from_state": m.from_state,
+                     "to_state": m.to_state, "comment": m.comment} for m in children.history],
     }
-
-
-def histories(dossier_ids: list[int]) -> dict[int, list[dict]]:
-    """The moves and changes of these dossiers, as the API gives them: one query, the columns
-    it shows (not the entries' details)."""
-    found: dict[int, list[dict]] = {i: [] for i in dossier_ids}
-    for row in db.session.execute(_history_statement(db.session.get_bind().dialect.name), {"ids": list(dossier_ids)}):
-        found[row.dossier_id].append({"seq": row.seq, "at": iso(row.at), "actor": row.actor, "action": row.action,
-                                      "from_state": row.from_state, "to_state": row.to_state, "comment": row.comment})
-    return found
-
-
-@lru_cache(maxsize=4)
-def _history_statement(dialect: str):
-    """histories()' statement, built once per process; the dossiers' ids are its parameter `ids`."""
-    return (select(AuditEntry.dossier_id, AuditEntry.seq, AuditEntry.at, AuditEntry.actor, AuditEntry.action,
-                   AuditEntry.from_state, AuditEntry.to_state, AuditEntry.comment)
-            .where(among_parameter(AuditEntry.dossier_id, "ids", dialect)).order_by(AuditEntry.seq))
 
 
 def evidence_json(e) -> dict:
@@ -245,9 +226,8 @@ def list_dossiers(query):
         stmt = stmt.where(Dossier.year == query["year"])
     page = db.paginate(stmt.order_by(Dossier.id), page=query.get("page", 1), per_page=query.get("per_page", 20),
                        error_out=False)
-    ids = [d.id for d in page.items]
-    history, children = histories(ids), queries.children_of(ids)  # a query each for the page, not one per dossier
-    return jsonify({"items": [dossier_json(d, history[d.id], children[d.id]) for d in page.items], "total": page.total,
+    children = queries.children_of([d.id for d in page.items])  # one statement for the page, not one per dossier
+    return jsonify({"items": [dossier_json(d, children[d.id]) for d in page.items], "total": page.total,
                     "page": page.page, "per_page": page.per_page})
 
 
@@ -256,7 +236,7 @@ def list_dossiers(query):
 def get_dossier(dossier_id):
     dossier = _dossier(dossier_id)
     access.record(g.api_user, "view", dossier_id=dossier.id, channel="api")
-    return jsonify(dossier_json(dossier, children=queries.children_of([dossier.id])[dossier.id]))
+    return jsonify(dossier_json(dossier))
 
 
 @endpoint("/dossiers/<int:dossier_id>/data", "PATCH", "Change values of the data sheet", body=BODIES["data"],

@@ -31,7 +31,7 @@ from ..i18n import language
 from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict
 from ..units.operations import get_unit, route_of
 from . import evidence as files
-from .queries import criteria_set_of, evaluate_dossier, guard_context
+from .queries import children_of, criteria_set_of, evaluate_dossier, guard_context
 
 MAX_COMMENT = 4000
 
@@ -425,8 +425,12 @@ def fire_transition(
     number = _text_field(decision_number, "decision_number", limit=60)
     authority = _text_field(authority, "authority", limit=200)
     when = _date(decision_date, "decision_date", _("The decision date must be a date (YYYY-MM-DD)."))
-    evaluation = evaluate_dossier(dossier)
-    ctx = guard_context(dossier, evaluation, comment=comment, decision_number=number, decision_date=when, authority=authority)
+    # What the guards read of the dossier's attestations, evidence and verdicts, as rows, in one
+    # statement (three loads of mapped collections cost a move more than its own writes).
+    children = children_of([dossier.id])[dossier.id]
+    evaluation = evaluate_dossier(dossier, children)
+    ctx = guard_context(dossier, evaluation, children.verdicts, comment=comment, decision_number=number,
+                        decision_date=when, authority=authority)
 
     def on_change(source: str, dest: str, _trigger: str) -> None:
         changes: dict[str, Any] = {}

@@ -2,11 +2,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload, load_only
 
 import criteria
@@ -17,7 +31,7 @@ from .. import canonical
 from ..clock import today_in_vietnam
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Attestation, Dossier, Evidence, Unit, User, Verdict
+from ..models import Attestation, AuditEntry, Dossier, Evidence, Unit, User, Verdict
 from ..roles import Level
 from ..units.operations import among_parameter, ids_within
 from .aggregates import DatabaseAggregates
@@ -29,45 +43,116 @@ def criteria_set_of(dossier: Dossier) -> CriteriaSet:
 
 
 class Children(NamedTuple):
-    """A dossier's attestations, evidence (not removed) and verdicts as plain rows, in the order of
-    its relationships: what a reader shows of them, read for a page of dossiers at once without a
-    mapped object each (a page of 20 dossiers of the API holds ~270 of them, a verified one ~35
-    verdicts more). Read by children_of(); the mapped collections stay for what changes them."""
+    """A dossier's attestations, evidence (not removed), verdicts and history (its entries in the
+    trail) as plain rows, in the order of its relationships and of the trail: what a reader shows
+    of them, read for a page of dossiers at once without a mapped object each (a page of 20
+    dossiers of the API holds ~270 of them, a verified one ~35 verdicts more). Read by
+    children_of(); the mapped collections stay for what changes them."""
 
     attestations: list
     evidence: list
     verdicts: list
+    history: list
 
 
-EVIDENCE_SHOWN = (Evidence.id, Evidence.filename, Evidence.size, Evidence.sha256, Evidence.document_type,
-                  Evidence.issued_on, Evidence.criterion)
+class Attested(NamedTuple):
+    criterion: str
+    met: bool | None
+    note: str
+
+
+class Shown(NamedTuple):
+    """An evidence file as lists show it (not where it is stored)."""
+
+    id: int
+    filename: str
+    size: int
+    sha256: str
+    document_type: str
+    issued_on: date | None
+    criterion: str | None
+
+
+class Reviewed(NamedTuple):
+    criterion: str
+    level: str
+    agree: bool
+    comment: str
+
+
+class Moved(NamedTuple):
+    """An entry of a dossier's history: who did what, when, from which state to which."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    comment: str
+
+
+# A row of children_of()'s statement as what it holds (its columns: part, dossier_id, key, number,
+# flag, a, b, c, d, e, size, day, at; the part says which), read by position (by name, a row's
+# columns took longer to read than the database to send them).
+_PARTS = (
+    lambda r: Attested(r[2], r[4], r[5]),
+    lambda r: Shown(r[3], r[5], r[10], r[6], r[7], r[11], r[8]),
+    lambda r: Reviewed(r[2], r[6], r[4], r[5]),
+    lambda r: Moved(r[3], r[12], r[6], r[7], r[8], r[9], r[5]),
+)
 
 
 def children_of(dossier_ids: list[int]) -> dict[int, Children]:
-    """Children of these dossiers: a statement each for attestations, evidence and verdicts."""
-    found = {i: Children([], [], []) for i in dossier_ids}
-    params = {"ids": list(dossier_ids)}
-    for part, statement in enumerate(_children_statements(db.session.get_bind().dialect.name)):
-        for row in db.session.execute(statement, params):
-            found[row.dossier_id][part].append(row)
+    """Children of these dossiers, in one statement (see Children)."""
+    found = {i: Children([], [], [], []) for i in dossier_ids}
+    for row in db.session.execute(_children_statement(db.session.get_bind().dialect.name), {"ids": list(dossier_ids)}):
+        found[row[1]][row[0]].append(_PARTS[row[0]](row))
     return found
 
 
 @lru_cache(maxsize=4)
-def _children_statements(dialect: str) -> tuple:
-    """children_of()'s statements, built once per process (the dossiers' ids, `ids`, their parameter):
-    building them took as long as running them."""
+def _children_statement(dialect: str):
+    """children_of()'s statement, built once per process (the dossiers' ids, `ids`, its parameter):
+    the four kinds of rows in the same columns, each kind the ones it needs (the others empty),
+    ordered as the relationships order them (attestations by criterion, evidence by id, verdicts by
+    criterion and id; the history by its place in the trail). A statement each cost more of the
+    application's time than the database took for them."""
     def of(column):
         return among_parameter(column, "ids", dialect)
 
-    return (
-        select(Attestation.dossier_id, Attestation.criterion, Attestation.met, Attestation.note)
-        .where(of(Attestation.dossier_id)).order_by(Attestation.dossier_id, *Dossier.attestations.property.order_by),
-        select(Evidence.dossier_id, *EVIDENCE_SHOWN).where(of(Evidence.dossier_id), Evidence.removed_at.is_(None))
-        .order_by(Evidence.dossier_id, *Dossier.evidence.property.order_by),
-        select(Verdict.dossier_id, Verdict.criterion, Verdict.level, Verdict.agree, Verdict.comment)
-        .where(of(Verdict.dossier_id)).order_by(Verdict.dossier_id, *Dossier.verdicts.property.order_by),
-    )
+    def empty(type_=None):
+        return null() if type_ is None else cast(null(), type_)
+
+    def row(part, dossier_id, key=None, number=None, flag=None, a=None, b=None, c=None, d=None, e=None,
+            size=None, day=None, at=None):
+        return (literal_column(str(part), Integer).label("part"), dossier_id.label("dossier_id"),
+                (key if key is not None else empty()).label("key"),
+                (number if number is not None else empty()).label("number"),
+                (flag if flag is not None else empty()).label("flag"),
+                *((text if text is not None else empty()).label(name)
+                  for name, text in zip("abcde", (a, b, c, d, e))),
+                (size if size is not None else empty()).label("size"),
+                (day if day is not None else empty()).label("day"),
+                (at if at is not None else empty()).label("at"))
+
+    # The first branch gives each column its type (PostgreSQL's union takes it from there, SQLite's
+    # values are read back as it says).
+    attestations = select(*row(0, Attestation.dossier_id, key=Attestation.criterion,
+                               number=empty(Integer), flag=Attestation.met, a=Attestation.note,
+                               b=empty(String), c=empty(String), d=empty(String), e=empty(String),
+                               size=empty(Integer), day=empty(Date), at=empty(AuditEntry.at.type))
+                          ).where(of(Attestation.dossier_id))
+    evidence = select(*row(1, Evidence.dossier_id, number=Evidence.id, a=Evidence.filename, b=Evidence.sha256,
+                           c=Evidence.document_type, d=Evidence.criterion, size=Evidence.size, day=Evidence.issued_on)
+                      ).where(of(Evidence.dossier_id), Evidence.removed_at.is_(None))
+    verdicts = select(*row(2, Verdict.dossier_id, key=Verdict.criterion, number=Verdict.id, flag=Verdict.agree,
+                           a=Verdict.comment, b=Verdict.level)).where(of(Verdict.dossier_id))
+    history = select(*row(3, AuditEntry.dossier_id, number=AuditEntry.seq, a=AuditEntry.comment, b=AuditEntry.actor,
+                          c=AuditEntry.action, d=AuditEntry.from_state, e=AuditEntry.to_state, at=AuditEntry.at)
+                     ).where(of(AuditEntry.dossier_id))
+    return union_all(attestations, evidence, verdicts, history).order_by(
+        literal_column("part"), literal_column("dossier_id"), literal_column("key"), literal_column("number"))
 
 
 def facts_of(dossier: Dossier, children: Children | None = None) -> Facts:
