@@ -9,6 +9,7 @@ from typing import NamedTuple
 from flask_babel import gettext as _
 from sqlalchemy import (
     Date,
+    DateTime,
     Integer,
     String,
     and_,
@@ -28,7 +29,7 @@ import states
 from criteria import CriteriaSet, Evaluation, Facts
 
 from .. import canonical
-from ..clock import today_in_vietnam
+from ..clock import as_utc, today_in_vietnam
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Attestation, AuditEntry, Dossier, Evidence, Unit, User, Verdict
@@ -99,7 +100,7 @@ _PARTS = (
     lambda r: Attested(r[2], r[4], r[5]),
     lambda r: Shown(r[3], r[5], r[10], r[6], r[7], r[11], r[8]),
     lambda r: Reviewed(r[2], r[6], r[4], r[5]),
-    lambda r: Moved(r[3], r[12], r[6], r[7], r[8], r[9], r[5]),
+    lambda r: Moved(r[3], as_utc(r[12]), r[6], r[7], r[8], r[9], r[5]),
 )
 
 
@@ -137,11 +138,12 @@ def _children_statement(dialect: str):
                 (at if at is not None else empty()).label("at"))
 
     # The first branch gives each column its type (PostgreSQL's union takes it from there, SQLite's
-    # values are read back as it says).
+    # values are read back as it says); the time of a history's entry is made UTC for those rows
+    # only (a column's type converts every row's value, NULL or not).
     attestations = select(*row(0, Attestation.dossier_id, key=Attestation.criterion,
                                number=empty(Integer), flag=Attestation.met, a=Attestation.note,
                                b=empty(String), c=empty(String), d=empty(String), e=empty(String),
-                               size=empty(Integer), day=empty(Date), at=empty(AuditEntry.at.type))
+                               size=empty(Integer), day=empty(Date), at=empty(DateTime(timezone=True)))
                           ).where(of(Attestation.dossier_id))
     evidence = select(*row(1, Evidence.dossier_id, number=Evidence.id, a=Evidence.filename, b=Evidence.sha256,
                            c=Evidence.document_type, d=Evidence.criterion, size=Evidence.size, day=Evidence.issued_on)
