@@ -14,6 +14,7 @@ from ..extensions import db
 from ..formatting import format_date_vn, input_value
 from ..i18n import language, per_language, tr
 from ..models import AuditEntry, Dossier, User
+from ..units.operations import among
 
 ACTION_LABELS = {
     "dossier_opened": _l("Opened the dossier"),
@@ -57,7 +58,7 @@ def actor_names(entries) -> dict[int, str]:
     ids = {e.actor_id for e in entries if e.actor_id}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    return dict(db.session.execute(select(User.id, User.full_name).where(among(User.id, list(ids)))).all())
 
 
 def history_of(dossier) -> list[dict]:
@@ -74,7 +75,7 @@ def dossier_sets(entries) -> dict[int, object]:
     if not ids:
         return {}
     rows = db.session.execute(select(Dossier.id, Dossier.criteria_set, Dossier.criteria_set_version)
-                              .where(Dossier.id.in_(ids))).all()
+                              .where(among(Dossier.id, list(ids)))).all()
     registry = criteria.default_registry()
     return {i: registry.get(code, version) for i, code, version in rows}
 
