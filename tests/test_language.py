@@ -1,6 +1,7 @@
 """No English on a Vietnamese page: every page of every role, and the refusals, in Vietnamese."""
 import html as html_lib
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,32 @@ def test_templates_translate_format_and_escape(app, source, lang, expected):
 
     with app.test_request_context(), force_locale(lang):  # as in the pages' .html templates: escaped
         assert app.jinja_env.from_string(f"{{% autoescape true %}}{source}{{% endautoescape %}}").render() == expected
+
+
+@pytest.mark.parametrize("lang, state, due_on, late, badge, due", [
+    ("vi", "returned", None, 0, '<span class="badge text-bg-warning" data-state="returned">Bị trả lại</span>',
+     '<span class="text-muted">—</span>'),
+    ("en", "commune_submitted", date(2026, 6, 1), 0,
+     '<span class="badge text-bg-info" data-state="commune_submitted">Submitted by the commune</span>',
+     '<span class="text-nowrap">01/06/2026</span>'),
+    ("vi", "district_reviewed", date(2026, 6, 1), 3,
+     '<span class="badge text-bg-primary" data-state="district_reviewed">Huyện đã thẩm định</span>',
+     '<span class="badge text-bg-danger" data-testid="overdue-7" title="Hạn 01/06/2026">Quá hạn 3 ngày làm việc</span>'),
+    ("en", "pv05_verified", date(2026, 6, 1), 1,
+     '<span class="badge text-bg-primary" data-state="pv05_verified">Verified by PV05</span>',
+     '<span class="badge text-bg-danger" data-testid="overdue-7" title="Due 01/06/2026">1 working day(s) overdue</span>'),
+    ("vi", "<b>", None, 0, '<span class="badge text-bg-secondary" data-state="&lt;b&gt;">&lt;b&gt;</span>',
+     '<span class="text-muted">—</span>'),  # a state unknown to the labels: as it is, escaped
+])
+def test_a_dossiers_marks_in_either_language(app, lang, state, due_on, late, badge, due):
+    """The state's badge and the due date, as the lists and the dossier page show them: the badge
+    in the state's colour, the due date red with the working days past it when overdue."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    dossier = SimpleNamespace(id=7, state=state, due_on=due_on)
+    with app.test_request_context(), force_locale(lang):
+        page = app.jinja_env.from_string("{% autoescape true %}{{ state_badge(d.state) }}|{{ due_mark(d, late) }}"
+                                         "{% endautoescape %}").render(d=dossier, late=late)
+    assert page == f"{badge}|{due}"

@@ -49,8 +49,9 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     # JSON columns are stored in the audit trail's canonical form, so that verifying the trail seals
-    # an entry's stored details as they are, without decoding and encoding them again.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": canonical.dumps,
+    # an entry's stored details as they are, without decoding and encoding them again; they are read
+    # back as json reads them, by orjson where that gives the same value.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": canonical.dumps, "json_deserializer": canonical.loads,
                                                **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     db.init_app(app)
     if command_line:
@@ -71,7 +72,7 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
     def load_user(value: str):
         return user_for_session(value)
 
-    from . import deadlines, formatting, notifications, pagecache
+    from . import deadlines, formatting, marks, notifications, pagecache
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .audit import bp as audit_bp
@@ -82,6 +83,7 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
     from .reports import bp as reports_bp
 
     formatting.init_app(app)
+    marks.init_app(app)
     app.extensions["kept_parts"] = pagecache.Kept()
     app.add_template_global(deadlines.overdue, "overdue")
 
