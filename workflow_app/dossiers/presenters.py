@@ -12,7 +12,7 @@ from criteria.requirements import Attest, DocumentRule, Requirement
 from ..audit.labels import what_was_decided
 from ..clock import VIETNAM, utcnow
 from ..models import Attestation, Dossier, Evidence, Verdict
-from .queries import criteria_set_of
+from .queries import Children, criteria_set_of
 
 
 @dataclass
@@ -94,14 +94,19 @@ def _layout(cset: CriteriaSet) -> dict[str, _Layout]:
     return layout
 
 
-def criteria_views(dossier: Dossier, evaluation) -> list[tuple[Group, list[CriterionView]]]:
+def criteria_views(dossier: Dossier, evaluation, children: Children | None = None
+                   ) -> list[tuple[Group, list[CriterionView]]]:
+    """`children`: the dossier's attestations, evidence and verdicts as rows (queries.children_of),
+    when the caller read them so; otherwise its mapped collections."""
     cset = criteria_set_of(dossier)
     layout = _layout(cset)
-    attestations = {a.criterion: a for a in dossier.attestations}
+    attestations_, evidence_, verdicts_ = ((dossier.attestations, dossier.evidence, dossier.verdicts)
+                                           if children is None else children[:3])
+    attestations = {a.criterion: a for a in attestations_}
     verdicts: dict[str, dict[str, Verdict]] = {}
-    for v in dossier.verdicts:
+    for v in verdicts_:
         verdicts.setdefault(v.criterion, {})[v.level] = v
-    evidence = [(e, e.document_type, e.criterion) for e in dossier.evidence]
+    evidence = [(e, e.document_type, e.criterion) for e in evidence_]
     views: dict[str, CriterionView] = {}
     for criterion in cset.criteria:
         code, place = criterion.code, layout[criterion.code]
@@ -133,9 +138,9 @@ class ReturnNotice:
         return what_was_decided(change["entry"], cset)
 
 
-def return_notice(dossier: Dossier, history: list[dict]) -> ReturnNotice | None:
+def return_notice(dossier: Dossier, history: list[dict], verdicts: list | None = None) -> ReturnNotice | None:
     """The notice to show while the latest move of the dossier is a return, or the resubmission
-    that answered it; None otherwise."""
+    that answered it; None otherwise. `verdicts`: the dossier's, as rows, when the caller read them."""
     returns = {t.trigger for t in dossier.workflow.transitions if t.kind == states.RETURN}
     moves = [item for item in history if item["entry"].from_state is not None]
     if not moves:
@@ -147,7 +152,8 @@ def return_notice(dossier: Dossier, history: list[dict]) -> ReturnNotice | None:
         return None
     since = back["entry"].seq
     changes = [item for item in history if item["entry"].seq > since and item["entry"].action in CHANGE_ACTIONS]
-    disputed = [(v.criterion, v.level, v.comment) for v in dossier.verdicts if not v.agree]
+    disputed = [(v.criterion, v.level, v.comment) for v in (dossier.verdicts if verdicts is None else verdicts)
+                if not v.agree]
     return ReturnNotice(back["entry"], back["who"], disputed, changes, resubmitted)
 
 

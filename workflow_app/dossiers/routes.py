@@ -209,7 +209,8 @@ def detail(dossier_id: int):
 def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitted=None, blockers=None,
                    active_form: str | None = None, message: str | None = None):
     """The dossier page; after a refusal, with the refusal next to the fields and what was typed kept."""
-    evaluation = queries.evaluate_dossier(dossier)
+    children = queries.children_of([dossier.id])[dossier.id]  # attestations, evidence, verdicts: one statement
+    evaluation = queries.evaluate_dossier(dossier, children)
     history = history_of(dossier)
     context = dict(
         dossier=dossier,
@@ -217,10 +218,11 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
         route=states.ROUTES.routes[dossier.route],
         origins=origins(dossier.unit),
         evaluation=evaluation,
-        groups=criteria_views(dossier, evaluation),
-        transitions=queries.transitions_for(current_user, dossier, evaluation),
+        groups=criteria_views(dossier, evaluation, children),
+        transitions=queries.transitions_for(current_user, dossier, evaluation, children.verdicts),
         history=history,
-        notice=return_notice(dossier, history),
+        notice=return_notice(dossier, history, children.verdicts),
+        files=len(children.evidence),
         stays=time_in_states(dossier, history, page_schedule(dossier.unit)),
         records=available_records(dossier, [item["entry"] for item in history]),
         diagram=mermaid(dossier.workflow.name, dossier.state, language()),
