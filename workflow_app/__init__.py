@@ -51,7 +51,8 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
     # JSON columns are stored in the audit trail's canonical form, so that verifying the trail seals
     # an entry's stored details as they are, without decoding and encoding them again; they are read
     # back as json reads them, by orjson where that gives the same value.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": canonical.dumps, "json_deserializer": canonical.loads,
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"json_serializer": canonical.dumps,
+                                               "json_deserializer": canonical.loads,
                                                **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     db.init_app(app)
     if command_line:

@@ -12,7 +12,7 @@ from criteria.requirements import Attest, DocumentRule, Requirement
 from ..audit.labels import what_was_decided
 from ..clock import VIETNAM, utcnow
 from ..models import Attestation, Dossier, Evidence, Verdict
-from .queries import Children, criteria_set_of
+from .queries import Attested, Children, Reviewed, Shown, criteria_set_of
 
 
 @dataclass
@@ -22,10 +22,11 @@ class CriterionView:
     inputs: list[InputSpec] = field(default_factory=list)  # first asked for here
     shared: list[tuple[InputSpec, str]] = field(default_factory=list)  # asked for at an earlier criterion
     attested: bool = False
-    attestation: Attestation | None = None
+    # The dossier's own, mapped or as rows of the same names (queries.children_of: the page's).
+    attestation: Attestation | Attested | None = None
     document_types: list[DocumentType] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    verdicts: dict[str, Verdict] = field(default_factory=dict)  # by level
+    evidence: list[Evidence | Shown] = field(default_factory=list)
+    verdicts: dict[str, Verdict | Reviewed] = field(default_factory=dict)  # by level
     # Worked out once (the page reads each several times): the criterion's code; whether a reviewer
     # disagrees (whatever the figures say, the criterion still needs work); whether it is done,
     # met and not disputed (what the section menu counts and "hide the met ones" folds).
