@@ -1,5 +1,6 @@
 """The pages, per role: what each sees, what each may do, and that refusals keep what was typed."""
 import csv
+from datetime import date, datetime, timezone
 import io
 import re
 
@@ -50,6 +51,57 @@ def test_dossier_search_ignores_accents_and_filters(people, make_dossier, as_use
     html = page(client.get("/dossiers/?state=recognized"))
     assert f'/dossiers/{other.id}"' in html and f'/dossiers/{cam.id}"' not in html
     assert client.get("/dossiers/?year=abc").status_code == 400  # a bad filter is told, not a crash
+
+
+def _listed_ids(html: str) -> list[int]:
+    rows = html[html.index("<tbody>"):html.index("</tbody>")]
+    return [int(n) for n in re.findall(r'<td><a href="/dossiers/(\d+)">\d+</a>', rows)]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("", ["cam22", "cam23", "cam24", "dai", "hoa", "district"]),
+    ("?q=my+cam", ["cam22", "cam23", "cam24"]),
+    ("?district=844", ["cam22", "cam23", "cam24", "dai", "district"]),  # Càng Long's own dossier and its communes'
+    ("?district={hoa_district}", ["hoa"]),
+    ("?criteria_set=xa-dien-hinh-antt", ["dai"]),
+    ("?year=2023", ["cam23"]),
+    ("?state=recognized", ["cam22", "hoa"]),
+    ("?q=my+cam&year=2024&state=draft", ["cam24"]),
+    ("?q=khong+co", []),
+    ("?year=abc&state=recognized", ["cam22", "hoa"]),  # the year is told, the state still filters
+])
+def test_dossier_list_filters(people, make_dossier, as_user, query, expected):
+    made = {"cam22": make_dossier(COMMUNE, "xa-ntm-19.2", "recognized", year=2022),
+            "cam23": make_dossier(COMMUNE, "xa-ntm-19.2", "returned", year=2023),
+            "cam24": make_dossier(COMMUNE, "xa-ntm-19.2", "draft", year=2024),
+            "dai": make_dossier("29272", "xa-dien-hinh-antt", "commune_submitted"),
+            "hoa": make_dossier("29311", "xa-ntm-19.2", "recognized"),  # Xã Hòa Ân, Huyện Cầu Kè
+            "district": make_dossier("844", "huyen-ntm-9.4", "draft")}
+    query = query.format(hoa_district=made["hoa"].unit.parent.code)
+    html = page(as_user(people["pv05_officer"]).get(f"/dossiers/{query}"))
+    assert sorted(_listed_ids(html)) == sorted(made[name].id for name in expected)
+    assert f"{len(expected)} hồ sơ" in html
+    assert ("Không có hồ sơ phù hợp." in html) == (not expected)
+
+
+def test_dossier_list_pages_latest_change_or_due_first(people, make_dossier, as_user, monkeypatch):
+    from workflow_app.dossiers import routes
+
+    monkeypatch.setattr(routes, "PER_PAGE", 2)
+    made = [make_dossier(code, "xa-ntm-19.2", "district_reviewed") for code in ("29269", "29272", "29275", "29278", "29281")]
+    for n, dossier in enumerate(made):  # the oldest change first; due dates the other way round
+        dossier.updated_at = datetime(2024, 3, 1 + n, tzinfo=timezone.utc)
+        dossier.due_on = date(2024, 4, 10 - n) if n != 2 else None  # no due date: after every dated one
+    db.session.commit()
+    client = as_user(people["pv05_officer"])
+    latest = [_listed_ids(page(client.get(f"/dossiers/?page={n}"))) for n in (1, 2, 3)]
+    assert latest == [[made[4].id, made[3].id], [made[2].id, made[1].id], [made[0].id]]
+    due = [_listed_ids(page(client.get(f"/dossiers/?sort=due&page={n}"))) for n in (1, 2, 3)]
+    assert due == [[made[4].id, made[3].id], [made[1].id, made[0].id], [made[2].id]]
+    for n in (1, 3, 4):  # a full page counts them, the last one knows, one beyond counts them again
+        html = page(client.get(f"/dossiers/?page={n}"))
+        assert "5 hồ sơ" in html and 'href="/dossiers/?page=3"' in html
+    assert "Không có hồ sơ phù hợp." in page(client.get("/dossiers/?page=4"))
 
 
 def test_open_a_dossier_from_the_form(people, as_user):

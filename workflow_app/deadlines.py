@@ -11,6 +11,7 @@ import importlib.util
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import holidays
 from flask import g, has_app_context
@@ -154,7 +155,7 @@ def _province_rules():
 class Schedule:
     """A province's deadlines, calendar and campaigns: what makes a dossier's due date."""
 
-    def __init__(self, province: Unit | None):
+    def __init__(self, province: Unit | ProvinceId | None):
         self.province_id = province.id if province is not None else None
         exceptions: dict[date, bool] = {}
         self.deadlines: dict[tuple[str, str], int] = {}
@@ -218,7 +219,11 @@ def schedule_for(unit: Unit) -> Schedule:
 def page_schedule(unit: Unit) -> Schedule:
     """The unit's province schedule, read once per request for the pages (due marks, durations);
     changes made in the same request are not seen, so operations use schedule_for."""
-    province = unit.province
+    return province_schedule(unit.province)
+
+
+def province_schedule(province: Unit | ProvinceId) -> Schedule:
+    """page_schedule() of a province, given as a unit or by its id (a row of the lists)."""
     if not has_app_context():
         return Schedule(province)
     if "schedules" not in g:
@@ -228,8 +233,18 @@ def page_schedule(unit: Unit) -> Schedule:
     return g.schedules[province.id]
 
 
-def overdue(dossier: Dossier) -> int:
-    """Working days the dossier is past its due date (0: on time, or no deadline), for the pages."""
+class ProvinceId(NamedTuple):
+    """A province known by its id alone: what a Schedule reads of it."""
+
+    id: int
+
+
+def overdue(dossier) -> int:
+    """Working days the dossier is past its due date (0: on time, or no deadline), for the pages.
+    `dossier`: a mapped dossier, or a row of the lists (queries.Listed), which carries its
+    province's id."""
     if dossier.due_on is None or dossier.state not in OPEN_STATES:
         return 0
-    return page_schedule(dossier.unit).overdue_days(dossier.due_on)
+    province = getattr(dossier, "province_id", None)
+    schedule = page_schedule(dossier.unit) if province is None else province_schedule(ProvinceId(province))
+    return schedule.overdue_days(dossier.due_on)

@@ -7,6 +7,7 @@ from typing import Callable, TypeVar
 import orjson
 from flask import abort, flash
 from flask.json.provider import DefaultJSONProvider
+from flask_sqlalchemy.pagination import Pagination
 from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
 
@@ -152,3 +153,15 @@ class BoundedJSONProvider(DefaultJSONProvider):
             elif isinstance(item, list):
                 todo.extend((v, depth + 1) for v in item)
         return data
+
+
+class Fetched(Pagination):
+    """A page as db.paginate gives it (the pager reads it), of what `fetch(page, per_page)` returns:
+    the page's items and how many there are in all (rows, where db.paginate reads mapped objects)."""
+
+    def _query_items(self) -> list:
+        items, self._total = self._query_args["fetch"](self.page, self.per_page)
+        return items
+
+    def _query_count(self) -> int:
+        return self._total

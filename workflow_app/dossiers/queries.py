@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import aliased, joinedload
 
 import criteria
 import states
@@ -267,11 +267,38 @@ def transitions_for(user: User, dossier: Dossier, evaluation: Evaluation | None 
     return result
 
 
+class Listed(NamedTuple):
+    """A dossier as a row of the lists shows it (the home page's, the dossier list): the columns
+    the row shows and its due mark reads, with its unit's name and its province's id (whose
+    calendar makes the due mark), read as a row rather than a mapped dossier with its unit, the
+    unit's parent and grandparent (four mapped objects a row)."""
+
+    id: int
+    unit_name: str
+    province_id: int
+    criteria_set: str
+    year: int
+    state: str
+    state_changed_at: datetime
+    updated_at: datetime
+    due_on: date | None
+
+
+def listed_columns() -> tuple:
+    """The columns of a Listed row, for a statement that joins Dossier to Unit: the unit's
+    province is its grandparent, its parent or itself (a province's own dossier)."""
+    parent, grandparent = aliased(Unit), aliased(Unit)
+    return (Dossier.id, Unit.name, func.coalesce(grandparent.id, parent.id, Unit.id), Dossier.criteria_set,
+            Dossier.year, Dossier.state, Dossier.state_changed_at, Dossier.updated_at, Dossier.due_on), \
+        (lambda query: query.outerjoin(parent, parent.id == Unit.parent_id)
+         .outerjoin(grandparent, grandparent.id == parent.parent_id))
+
+
 @dataclass
 class InboxList:
     """One list of the home page: its first dossiers (the one due first on top) and how many in all."""
 
-    items: list[Dossier]
+    items: list[Listed]
     total: int
 
 
@@ -279,11 +306,67 @@ class InboxList:
 INBOX_ROWS = 50
 
 
-# What a row of the lists (the home page's, the dossier list) shows and its due mark reads: the
-# dossier's figures and decision are not read for it; a template that asked for them would fail
-# its tests, not read them row by row.
-LISTED = load_only(Dossier.id, Dossier.unit_id, Dossier.criteria_set, Dossier.level, Dossier.route, Dossier.year,
-                   Dossier.state, Dossier.state_changed_at, Dossier.updated_at, Dossier.due_on, raiseload=True)
+# The dossier list's filters, each a parameter of the statement that applies it (`q`: a LIKE
+# pattern of the unit's search name; `district`: a district's id, its own dossiers and its
+# communes').
+LIST_FILTERS = ("q", "district", "criteria_set", "year", "state")
+
+
+def dossier_list(scope: list[int], filters: dict, due_first: bool, page: int, per_page: int) -> tuple[list[Listed], int]:
+    """A page of the dossier list: the dossiers of the scope (unit ids) that the filters keep,
+    latest change first (or the one due first), as Listed rows, and how many there are in all."""
+    dialect = db.session.get_bind().dialect.name
+    given = tuple(name for name in LIST_FILTERS if filters.get(name) is not None)
+    params = {"scope": scope, **{name: filters[name] for name in given}}
+    rows = db.session.execute(_list_statement("page", given, due_first, dialect),
+                              {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    if rows and len(rows) < per_page:
+        total = (page - 1) * per_page + len(rows)  # the last page: no need to count
+    else:
+        total = db.session.execute(_list_statement("count", given, False, dialect), params).scalar_one()
+    return [Listed(*row) for row in rows], total
+
+
+def dossier_list_export(scope: list[int], filters: dict, due_first: bool, limit: int):
+    """The dossier list as filtered, every row (up to `limit`) with what the spreadsheet shows:
+    id, unit name, unit's parent id, set, version, year, state, due, last change, decision."""
+    dialect = db.session.get_bind().dialect.name
+    given = tuple(name for name in LIST_FILTERS if filters.get(name) is not None)
+    return db.session.execute(_list_statement("export", given, due_first, dialect),
+                              {"scope": scope, "limit": limit, **{name: filters[name] for name in given}})
+
+
+@lru_cache(maxsize=128)
+def _list_statement(kind: str, given: tuple[str, ...], due_first: bool, dialect: str):
+    """The dossier list's statement for the filters given, built once per process (the values are
+    its parameters): `page` (Listed rows, `limit` and `offset`), `count`, or `export`."""
+    if kind == "count":
+        query = select(func.count()).select_from(Dossier).join(Unit, Unit.id == Dossier.unit_id)
+    elif kind == "export":
+        query = select(Dossier.id, Unit.name, Unit.parent_id, Dossier.criteria_set, Dossier.criteria_set_version,
+                       Dossier.year, Dossier.state, Dossier.due_on, Dossier.updated_at, Dossier.decision_number,
+                       Dossier.decision_date, Dossier.decision_authority).join(Unit, Unit.id == Dossier.unit_id)
+    else:
+        columns, join_province = listed_columns()
+        query = join_province(select(*columns).join(Unit, Unit.id == Dossier.unit_id))
+    query = query.where(among_parameter(Dossier.unit_id, "scope", dialect))
+    if "q" in given:
+        query = query.where(Unit.search_name.like(bindparam("q", type_=String)))
+    if "district" in given:
+        district = bindparam("district", type_=Integer)
+        query = query.where(or_(Unit.id == district, Unit.parent_id == district))
+    for name, column, type_ in (("criteria_set", Dossier.criteria_set, String), ("year", Dossier.year, Integer),
+                                ("state", Dossier.state, String)):
+        if name in given:
+            query = query.where(column == bindparam(name, type_=type_))
+    if kind == "count":
+        return query
+    if due_first:
+        query = query.order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.id)
+    else:
+        query = query.order_by(Dossier.updated_at.desc(), Dossier.id.desc())
+    query = query.limit(bindparam("limit", type_=Integer))
+    return query.offset(bindparam("offset", type_=Integer)) if kind == "page" else query
 
 
 def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList]:
@@ -302,7 +385,7 @@ def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList
         if statement is None:
             return InboxList([], 0)
         rows = db.session.execute(statement, params).all()
-        return InboxList([dossier for dossier, _total in rows], rows[0][1] if rows else 0)
+        return InboxList([Listed(*row[:-1]) for row in rows], rows[0][-1] if rows else 0)
 
     return {kind: fetch(statement) for kind, (statement, _reads_scope) in statements.items()}
 
@@ -327,6 +410,7 @@ def _inbox_statement(role: str, kind: str, limited: bool, dialect: str):
         return None, False
     # Each row comes with the count of all that match: one statement, however many there are.
     # The one due first on top; those with no due date after, the longest waiting first.
-    query = (select(Dossier, func.count().over()).options(LISTED, unit_and_province()).where(or_(*parts))
-             .order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id))
+    columns, join_province = listed_columns()
+    query = (join_province(select(*columns, func.count().over()).join(Unit, Unit.id == Dossier.unit_id))
+             .where(or_(*parts)).order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id))
     return (query.limit(bindparam("limit", type_=Integer)) if limited else query), reads_scope

@@ -20,16 +20,16 @@ from ..extensions import db
 from ..formatting import format_date_vn, format_datetime_vn
 from ..i18n import language, tr
 from ..models import Dossier, Unit
-from ..roles import Level
 from ..units.operations import (
     among,
+    districts_among,
     ids_within,
     origins,
     route_of,
     search_key,
     units_within,
 )
-from ..web import submit
+from ..web import Fetched, submit
 from . import bp, queries
 from . import evidence as storage
 from . import operations as ops
@@ -67,43 +67,30 @@ def _state_choices():
 
 
 def _listed():
-    """The list's filter form and its query: the user's scope, narrowed by what the form asks."""
+    """The list's filter form, the user's scope, and the filters the form gives (see
+    queries.LIST_FILTERS) with its order: whether the one due first comes first."""
     form = ListFilterForm(request.args)
     form.criteria_set.choices = _set_choices(blank=True)
     form.state.choices = _state_choices()
     form.sort.choices = [("", _("Latest change first")), ("due", _("Due first"))]
     scope = ids_within(current_user.unit)
-    districts = db.session.execute(select(Unit.id, Unit.code, Unit.name)  # rows: the filter's choices
-                                   .where(among(Unit.id, scope), Unit.level == Level.district.value)
-                                   .order_by(Unit.code)).all()
+    districts = districts_among(scope)
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]
-    query = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
-             .options(queries.unit_and_province(contains_eager)).where(among(Dossier.unit_id, scope)))
     form.validate()  # a field that fails shows its message and filters nothing; the others filter
     given = form.accepted
-    if given("q"):
-        query = query.where(Unit.search_name.like(f"%{search_key(given('q'))}%"))
     district = next((d for d in districts if d.code == given("district")), None)
-    if district is not None:  # the district's own dossiers and its communes'
-        query = query.where(or_(Unit.id == district.id, Unit.parent_id == district.id))
-    if given("criteria_set"):
-        query = query.where(Dossier.criteria_set == given("criteria_set"))
-    if given("year"):
-        query = query.where(Dossier.year == given("year"))
-    if given("state"):
-        query = query.where(Dossier.state == given("state"))
-    if given("sort") == "due":
-        order = (Dossier.due_on.is_(None), Dossier.due_on, Dossier.id)
-    else:
-        order = (Dossier.updated_at.desc(), Dossier.id.desc())
-    return form, query.order_by(*order)
+    filters = {"q": f"%{search_key(given('q'))}%" if given("q") else None,
+               "district": district.id if district is not None else None,
+               "criteria_set": given("criteria_set") or None, "year": given("year"), "state": given("state") or None}
+    return form, scope, filters, given("sort") == "due"
 
 
 @bp.route("/")
 @login_required
 def index():
-    form, query = _listed()
-    page = db.paginate(query.options(queries.LISTED), per_page=PER_PAGE, error_out=False)
+    form, scope, filters, due_first = _listed()
+    page = Fetched(per_page=PER_PAGE, error_out=False,
+                   fetch=lambda number, size: queries.dossier_list(scope, filters, due_first, number, size))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("dossiers/index.html", form=form, page=page, args=args), (400 if form.errors else 200)
 
@@ -112,17 +99,17 @@ def index():
 @login_required
 def export_xlsx():
     """The list as filtered, for the office's files."""
-    form, query = _listed()
+    form, scope, filters, due_first = _listed()
     registry = criteria.default_registry()
     units = {u.id: u for u in units_within(current_user.unit)}
 
     def rows():
-        for d in db.session.scalars(query.limit(EXPORT_LIMIT)):
-            parent = units.get(d.unit.parent_id)
-            yield [d.id, d.unit.name, parent.name if parent else "", tr(registry.get(d.criteria_set, d.criteria_set_version).name),
-                   d.criteria_set_version, d.year, tr(states.STATE_LABELS[d.state]), format_date_vn(d.due_on),
-                   format_datetime_vn(d.updated_at),
-                   " ".join(filter(None, [d.decision_number, format_date_vn(d.decision_date), d.decision_authority]))]
+        for (number, name, parent_id, set_code, version, year, state, due_on, updated_at, decision_number,
+             decision_date, decision_authority) in queries.dossier_list_export(scope, filters, due_first, EXPORT_LIMIT):
+            parent = units.get(parent_id)
+            yield [number, name, parent.name if parent else "", tr(registry.get(set_code, version).name), version, year,
+                   tr(states.STATE_LABELS[state]), format_date_vn(due_on), format_datetime_vn(updated_at),
+                   " ".join(filter(None, [decision_number, format_date_vn(decision_date), decision_authority]))]
 
     shown = [f"{f.label.text}: {dict(f.choices).get(f.data, f.data) if hasattr(f, 'choices') else f.data}"
              for f in form if form.accepted(f.name)]
