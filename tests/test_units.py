@@ -5,7 +5,7 @@ from workflow_app.errors import NotFound
 from workflow_app.extensions import db
 from workflow_app.models import Unit
 from workflow_app.roles import Level
-from workflow_app.units.operations import load_units, search_key, unit_type_from_name
+from workflow_app.units.operations import containing, load_units, search_key, unit_type_from_name
 
 
 def count(**filters) -> int:
@@ -114,6 +114,18 @@ def test_cli_load_whole_country(runner):
     assert count(level="commune", type="xa") == 7717
     again = runner.invoke(args=["load-units", "--all"])
     assert "0 inserted, 0 updated, 10810 unchanged" in again.output
+
+
+@pytest.mark.parametrize("typed, found", [
+    ("%", ["50% xong"]), ("_", ["a_b"]), ("\\", ["c\\d"]), ("a_", ["a_b"]), ("a", ["a_b", "ab"]), ("", ["50% xong", "a_b", "ab", "c\\d"]),
+])
+def test_a_typed_search_finds_what_contains_it_as_typed(app, typed, found):
+    from sqlalchemy import literal, union_all
+
+    values = union_all(*(select(literal(v).label("v")) for v in ("50% xong", "a_b", "ab", "c\\d"))).subquery()
+    matched = db.session.scalars(select(values.c.v).where(values.c.v.like(containing(typed), escape="\\"))
+                                 .order_by(values.c.v)).all()
+    assert matched == found
 
 
 def test_search_key_ignores_accents():

@@ -16,7 +16,7 @@ from ..deadlines import (
 )
 from ..extensions import db
 from ..models import CalendarDay, Campaign, Unit, User
-from ..units.operations import among, ids_within, search_key, units_within
+from ..units.operations import among, containing, ids_within, search_key, units_within
 from ..web import requires, submit
 from . import bp
 from . import calendar as calendar_ops
@@ -51,8 +51,9 @@ def users():
     scope = ids_within(current_user.unit)
     query = select(User).join(User.unit).where(among(User.unit_id, scope))
     if form.validate() and form.q.data:
-        key = f"%{search_key(form.q.data)}%"
-        query = query.where(or_(func.lower(User.username).like(key), Unit.search_name.like(key)))
+        key = containing(search_key(form.q.data))
+        query = query.where(or_(func.lower(User.username).like(key, escape="\\"),
+                                Unit.search_name.like(key, escape="\\")))
     if form.role.data:
         query = query.where(User.role == form.role.data)
     page = db.paginate(query.order_by(User.username), per_page=PER_PAGE, error_out=False)

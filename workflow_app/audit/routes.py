@@ -15,7 +15,7 @@ from ..extensions import db
 from ..formatting import format_datetime_vn, role_label, state_label
 from ..forms import DayField, Form
 from ..models import AccessEntry, Dossier, User
-from ..units.operations import among, ids_within
+from ..units.operations import among, containing, ids_within
 from ..web import requires
 from . import bp, trail
 from .labels import (
@@ -137,8 +137,9 @@ def _access_query():
                             AccessEntry.dossier_id.in_(select(Dossier.id).where(among(Dossier.unit_id, scope)))))
     if form.validate():
         if form.actor.data:
-            needle = f"%{form.actor.data.strip().lower()}%"
-            names = select(User.id).where(or_(func.lower(User.full_name).like(needle), User.username.like(needle)))
+            needle = containing(form.actor.data.strip().lower())
+            names = select(User.id).where(or_(func.lower(User.full_name).like(needle, escape="\\"),
+                                              User.username.like(needle, escape="\\")))
             query = query.where(AccessEntry.user_id.in_(names))
         if form.dossier.data:
             query = query.where(AccessEntry.dossier_id == form.dossier.data)

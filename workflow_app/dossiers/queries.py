@@ -307,9 +307,12 @@ INBOX_ROWS = 50
 
 
 # The dossier list's filters, each a parameter of the statement that applies it (`q`: a LIKE
-# pattern of the unit's search name; `district`: a district's id, its own dossiers and its
+# pattern of the unit's search name, units.operations.containing; `district`: a district's id, its own dossiers and its
 # communes').
 LIST_FILTERS = ("q", "district", "criteria_set", "year", "state")
+# A page beyond this many rows (a typed link's page number) is past the end of any list: not asked
+# of the database, whose integer parameter it would overflow.
+MAX_OFFSET = 2**31 - 1
 
 
 def dossier_list(scope: list[int], filters: dict, due_first: bool, page: int, per_page: int) -> tuple[list[Listed], int]:
@@ -318,8 +321,9 @@ def dossier_list(scope: list[int], filters: dict, due_first: bool, page: int, pe
     dialect = db.session.get_bind().dialect.name
     given = tuple(name for name in LIST_FILTERS if filters.get(name) is not None)
     params = {"scope": scope, **{name: filters[name] for name in given}}
-    rows = db.session.execute(_list_statement("page", given, due_first, dialect),
-                              {**params, "limit": per_page, "offset": (page - 1) * per_page}).all()
+    offset = (page - 1) * per_page
+    rows = [] if offset > MAX_OFFSET else db.session.execute(_list_statement("page", given, due_first, dialect),
+                                                              {**params, "limit": per_page, "offset": offset}).all()
     if rows and len(rows) < per_page:
         total = (page - 1) * per_page + len(rows)  # the last page: no need to count
     else:
@@ -351,7 +355,7 @@ def _list_statement(kind: str, given: tuple[str, ...], due_first: bool, dialect:
         query = join_province(select(*columns).join(Unit, Unit.id == Dossier.unit_id))
     query = query.where(among_parameter(Dossier.unit_id, "scope", dialect))
     if "q" in given:
-        query = query.where(Unit.search_name.like(bindparam("q", type_=String)))
+        query = query.where(Unit.search_name.like(bindparam("q", type_=String), escape="\\"))
     if "district" in given:
         district = bindparam("district", type_=Integer)
         query = query.where(or_(Unit.id == district, Unit.parent_id == district))

@@ -22,6 +22,7 @@ from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..units.operations import (
     among,
+    containing,
     districts_among,
     ids_within,
     origins,
@@ -79,7 +80,7 @@ def _listed():
     form.validate()  # a field that fails shows its message and filters nothing; the others filter
     given = form.accepted
     district = next((d for d in districts if d.code == given("district")), None)
-    filters = {"q": f"%{search_key(given('q'))}%" if given("q") else None,
+    filters = {"q": containing(search_key(given("q"))) if given("q") else None,
                "district": district.id if district is not None else None,
                "criteria_set": given("criteria_set") or None, "year": given("year"), "state": given("state") or None}
     return form, scope, filters, given("sort") == "due"

@@ -69,6 +69,12 @@ def search_key(text: str) -> str:
     return " ".join(bare.lower().split())
 
 
+def containing(text: str) -> str:
+    """A LIKE pattern (escape character `\\`) for values that contain `text` as typed: a `%` or
+    `_` in it is that character, not a wildcard that would match everything."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def unit_code(level: Level, code: int | str) -> str:
     """Official code, zero-padded so that codes are unique across levels."""
     return str(int(code)).zfill(CODE_WIDTH[level])
