@@ -307,20 +307,20 @@ INBOX_ROWS = 50
 
 
 # The dossier list's filters, each a parameter of the statement that applies it (`q`: a LIKE
-# pattern of the unit's search name, units.operations.containing; `district`: a district's id, its own dossiers and its
-# communes').
+# pattern of the unit's search name, units.operations.containing; `district`: a district's id,
+# its own dossiers and its communes').
 LIST_FILTERS = ("q", "district", "criteria_set", "year", "state")
 # A page beyond this many rows (a typed link's page number) is past the end of any list: not asked
 # of the database, whose integer parameter it would overflow.
 MAX_OFFSET = 2**31 - 1
 
 
-def dossier_list(scope: list[int], filters: dict, due_first: bool, page: int, per_page: int) -> tuple[list[Listed], int]:
+def dossier_list(scope: list[int], filters: dict, due_first: bool, page: int,
+                 per_page: int) -> tuple[list[Listed], int]:
     """A page of the dossier list: the dossiers of the scope (unit ids) that the filters keep,
     latest change first (or the one due first), as Listed rows, and how many there are in all."""
     dialect = db.session.get_bind().dialect.name
-    given = tuple(name for name in LIST_FILTERS if filters.get(name) is not None)
-    params = {"scope": scope, **{name: filters[name] for name in given}}
+    given, params = _given(scope, filters)
     offset = (page - 1) * per_page
     rows = [] if offset > MAX_OFFSET else db.session.execute(_list_statement("page", given, due_first, dialect),
                                                               {**params, "limit": per_page, "offset": offset}).all()
@@ -334,10 +334,15 @@ def dossier_list(scope: list[int], filters: dict, due_first: bool, page: int, pe
 def dossier_list_export(scope: list[int], filters: dict, due_first: bool, limit: int):
     """The dossier list as filtered, every row (up to `limit`) with what the spreadsheet shows:
     id, unit name, unit's parent id, set, version, year, state, due, last change, decision."""
-    dialect = db.session.get_bind().dialect.name
+    given, params = _given(scope, filters)
+    return db.session.execute(_list_statement("export", given, due_first, db.session.get_bind().dialect.name),
+                              {**params, "limit": limit})
+
+
+def _given(scope: list[int], filters: dict) -> tuple[tuple[str, ...], dict]:
+    """The filters given (their names, which choose the statement) and the statement's parameters."""
     given = tuple(name for name in LIST_FILTERS if filters.get(name) is not None)
-    return db.session.execute(_list_statement("export", given, due_first, dialect),
-                              {"scope": scope, "limit": limit, **{name: filters[name] for name in given}})
+    return given, {"scope": scope, **{name: filters[name] for name in given}}
 
 
 @lru_cache(maxsize=128)
@@ -416,5 +421,6 @@ def _inbox_statement(role: str, kind: str, limited: bool, dialect: str):
     # The one due first on top; those with no due date after, the longest waiting first.
     columns, join_province = listed_columns()
     query = (join_province(select(*columns, func.count().over()).join(Unit, Unit.id == Dossier.unit_id))
-             .where(or_(*parts)).order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id))
+             .where(or_(*parts))
+             .order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id))
     return (query.limit(bindparam("limit", type_=Integer)) if limited else query), reads_scope
