@@ -601,6 +601,51 @@ def test_the_overview_leads_to_each_district_and_totals_the_province(people, mak
     assert "Xã Mỹ Cẩm" in listed and "Huyện Càng Long" in listed and "Xã Hòa Ân" not in listed
 
 
+@pytest.mark.parametrize("query, keeps", [
+    ("", lambda e, ctx: True),
+    ("unit=29311", lambda e, ctx: e.unit_code == "29311"),
+    ("unit=hoa+an", lambda e, ctx: e.unit_code == "29311"),  # Xã Hòa Ân, by words of its name
+    ("dossier={cam}", lambda e, ctx: e.dossier_id == ctx["cam"]),
+    ("actor={district}", lambda e, ctx: e.actor == ctx["district"]),
+    ("actor=can+bo+district", lambda e, ctx: e.actor_id == ctx["district_id"]),  # by the name, without accents
+    ("action=comment_added", lambda e, ctx: e.action == "comment_added"),
+    ("action=comment_added&unit=29311", lambda e, ctx: e.action == "comment_added" and e.unit_code == "29311"),
+    ("unit=khong+co", lambda e, ctx: False),
+])
+def test_audit_page_and_api_filters(client, people, make_dossier, as_user, query, keeps):
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.transaction import unit_of_work
+
+    cam = make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    hoa = make_dossier("29311", "xa-ntm-19.2", "commune_submitted")
+    with unit_of_work():
+        ops.add_comment(people["district_officer"], cam, "Đã xem")
+        ops.add_comment(people["pv05_officer"], hoa, "Bổ sung")
+    ctx = {"cam": cam.id, "district": people["district_officer"].username, "district_id": people["district_officer"].id}
+    visible = {u.code for u in units_within(people["inspector"].unit)}
+    expected = sorted((e.seq for e in db.session.scalars(select(AuditEntry))
+                       if e.unit_code in visible and keeps(e, ctx)), reverse=True)
+    query = query.format(**ctx)
+    html = page(as_user(people["inspector"]).get(f"/audit/?{query}"))
+    assert [int(n) for n in re.findall(r'data-testid="decided-(\d+)"', html)] == expected[:50]
+    assert f"{len(expected)} bản ghi" in html
+    token = client.post("/api/v1/tokens", json={"username": people["inspector"].username, "password": TEST_PASSWORD})
+    api_query = query.replace("unit=", "unit_code=").replace("dossier=", "dossier_id=").replace("+", " ")
+    answer = client.get(f"/api/v1/audit?per_page=500&{api_query}",
+                        headers={"Authorization": f"Bearer {token.json['token']}"}).json
+    assert [e["seq"] for e in answer["items"]] == expected and answer["total"] == len(expected)
+
+
+def test_an_audit_page_beyond_the_trail_answers_its_total(people, make_dossier, as_user):
+    make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
+    visible = {u.code for u in units_within(people["inspector"].unit)}
+    total = sum(1 for e in db.session.scalars(select(AuditEntry)) if e.unit_code in visible)
+    for n in (10**10, 10**30):
+        response = as_user(people["inspector"]).get(f"/audit/?page={n}")
+        assert response.status_code == 200 and f"{total} bản ghi" in page(response)
+        assert "data-testid=\"decided-" not in page(response)
+
+
 def test_the_audit_user_filter_finds_names_too(people, make_dossier, as_user):
     from workflow_app.dossiers import operations as ops
     from workflow_app.transaction import unit_of_work

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import IntegerConverter
 
 from .errors import OperationError
+from .extensions import db
 from .transaction import unit_of_work
 
 T = TypeVar("T")
@@ -165,3 +166,19 @@ class Fetched(Pagination):
 
     def _query_count(self) -> int:
         return self._total
+
+
+# A page beyond this many rows (a typed link's page number) is past the end of any list: not asked
+# of the database, whose integer parameter it would overflow.
+MAX_OFFSET = 2**31 - 1
+
+
+def rows_and_total(page_statement, count_statement, params: dict, page: int, per_page: int) -> tuple[list, int]:
+    """A page of rows (`page_statement` takes `limit` and `offset`) and how many there are in all:
+    a page with fewer rows than a page holds is the last, and its total needs no count."""
+    offset = (page - 1) * per_page
+    rows = [] if offset > MAX_OFFSET else db.session.execute(page_statement,
+                                                              {**params, "limit": per_page, "offset": offset}).all()
+    if rows and len(rows) < per_page:
+        return rows, offset + len(rows)
+    return rows, db.session.execute(count_statement, params).scalar_one()

@@ -12,7 +12,7 @@ import criteria
 
 from .. import access
 from ..audit import trail
-from ..audit.queries import AuditFilter, audit_query
+from ..audit.queries import AuditFilter, audit_page
 from ..documents import routes as documents
 from ..documents import sheet as data_sheet
 from ..dossiers import evidence as storage
@@ -26,6 +26,7 @@ from ..models import Dossier, Unit
 from ..transaction import unit_of_work
 from ..units.operations import among, get_unit, lineage_of, units_within
 from ..units.reform import MAPS
+from ..web import Fetched
 from . import bp
 from . import tokens as token_ops
 from .schemas import BODIES, COMPONENTS, EVIDENCE_UPLOAD, STATES, TRIGGERS, obj, ref
@@ -392,8 +393,8 @@ def list_audit(query):
     _audit_reader()
     f = AuditFilter(unit=query.get("unit_code", ""), dossier_id=query.get("dossier_id"), actor=query.get("actor", ""),
                     action=query.get("action", ""), since=query.get("since"), until=query.get("until"))
-    page = db.paginate(audit_query(g.api_user, f), page=query.get("page", 1), per_page=query.get("per_page", 50),
-                       error_out=False)
+    page = Fetched(page=query.get("page", 1), per_page=query.get("per_page", 50), max_per_page=None, error_out=False,
+                   fetch=lambda number, size: audit_page(g.api_user, f, number, size))
     return jsonify({"items": [{
         "seq": e.seq, "at": trail._timestamp(e.at), "actor": e.actor, "role": e.role, "dossier_id": e.dossier_id,
         "unit_code": e.unit_code, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,

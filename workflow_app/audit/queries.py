@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, String, bindparam, func, or_, select
 
 from ..clock import start_of_day
 from ..extensions import db
 from ..models import AuditEntry, Unit, User
-from ..units.operations import among, scope_ids, search_key, units_within
+from ..units.operations import among, among_parameter, scope_ids, search_key, units_within
+from ..web import rows_and_total
 
 
 @dataclass
@@ -33,29 +34,81 @@ def _codes_within(scope):
     return select(Unit.code).where(Unit.id.in_(scope))
 
 
-def audit_query(user: User, f: AuditFilter):
-    """Entries within the user's scope matching the filter, newest first."""
+# The filters of the trail, each a parameter of the statement that applies it: `units` (codes),
+# `dossier_id`, `actor` (a username) with `actors` (the ids of users so named), `action`, `since`
+# and `until` (instants).
+AUDIT_FILTERS = ("units", "dossier_id", "actor", "action", "since", "until")
+
+
+def audit_query(user: User, f: AuditFilter) -> tuple[tuple[str, ...], dict]:
+    """The filters given (their names choose the statement, see audit_statement) and the
+    statement's parameters: entries within the user's scope matching the filter."""
     codes = visible_codes(user)
-    query = select(AuditEntry).where(among(AuditEntry.unit_code, codes))
+    params: dict = {"codes": codes}
     if f.unit:
         wanted = f.unit.strip()
-        matching = [u.code for u in units_within(user.unit) if u.code == wanted or search_key(wanted) in u.search_name]
-        query = query.where(AuditEntry.unit_code.in_(matching))
+        params["units"] = [u.code for u in units_within(user.unit)
+                           if u.code == wanted or search_key(wanted) in u.search_name]
     if f.dossier_id:
-        query = query.where(AuditEntry.dossier_id == f.dossier_id)
+        params["dossier_id"] = f.dossier_id
     if f.actor:
         wanted = search_key(f.actor)
         people = db.session.execute(select(User.id, User.full_name).join(Unit, User.unit_id == Unit.id)
                                     .where(among(Unit.code, codes))).all()
-        named = [i for i, full_name in people if wanted in search_key(full_name)]
-        query = query.where(or_(AuditEntry.actor == f.actor.strip().lower(), AuditEntry.actor_id.in_(named)))
+        params["actor"] = f.actor.strip().lower()
+        params["actors"] = [i for i, full_name in people if wanted in search_key(full_name)]
     if f.action:
-        query = query.where(AuditEntry.action == f.action)
+        params["action"] = f.action
     if f.since:
-        query = query.where(AuditEntry.at >= start_of_day(f.since))
+        params["since"] = start_of_day(f.since)
     if f.until:
-        query = query.where(AuditEntry.at < start_of_day(f.until + timedelta(days=1)))
-    return query.order_by(AuditEntry.seq.desc())
+        params["until"] = start_of_day(f.until + timedelta(days=1))
+    return tuple(name for name in AUDIT_FILTERS if name in params), params
+
+
+def audit_page(user: User, f: AuditFilter, page: int, per_page: int) -> tuple[list, int]:
+    """A page of the entries (rows with the entry's columns by name), newest first, and how many
+    match in all."""
+    given, params = audit_query(user, f)
+    dialect = db.session.get_bind().dialect.name
+    return rows_and_total(audit_statement("page", given, dialect), audit_statement("count", given, dialect),
+                          params, page, per_page)
+
+
+def audit_rows(user: User, f: AuditFilter, limit: int, batch: int):
+    """Every entry matching, newest first (up to `limit`), a batch of rows at a time."""
+    given, params = audit_query(user, f)
+    statement = audit_statement("all", given, db.session.get_bind().dialect.name)
+    return db.session.execute(statement.execution_options(yield_per=batch), {**params, "limit": limit}).partitions()
+
+
+@lru_cache(maxsize=128)
+def audit_statement(kind: str, given: tuple[str, ...], dialect: str):
+    """The trail's statement for the filters given, built once per process (their values are its
+    parameters): `page` (with `limit` and `offset`), `all` (with `limit`) or `count`. Rows, not
+    mapped entries: what reads them reads columns by name."""
+    if kind == "count":
+        query = select(func.count()).select_from(AuditEntry)
+    else:
+        query = select(*AuditEntry.__table__.c)
+    query = query.where(among_parameter(AuditEntry.unit_code, "codes", dialect, strings=True))
+    if "units" in given:
+        query = query.where(among_parameter(AuditEntry.unit_code, "units", dialect, strings=True))
+    if "dossier_id" in given:
+        query = query.where(AuditEntry.dossier_id == bindparam("dossier_id", type_=Integer))
+    if "actor" in given:
+        query = query.where(or_(AuditEntry.actor == bindparam("actor", type_=String),
+                                among_parameter(AuditEntry.actor_id, "actors", dialect)))
+    if "action" in given:
+        query = query.where(AuditEntry.action == bindparam("action", type_=String))
+    if "since" in given:
+        query = query.where(AuditEntry.at >= bindparam("since", type_=AuditEntry.at.type))
+    if "until" in given:
+        query = query.where(AuditEntry.at < bindparam("until", type_=AuditEntry.at.type))
+    if kind == "count":
+        return query
+    query = query.order_by(AuditEntry.seq.desc()).limit(bindparam("limit", type_=Integer))
+    return query.offset(bindparam("offset", type_=Integer)) if kind == "page" else query
 
 
 def unit_names(codes) -> dict[str, str]:

@@ -16,7 +16,7 @@ from ..formatting import format_datetime_vn, role_label, state_label
 from ..forms import DayField, Form
 from ..models import AccessEntry, Dossier, User
 from ..units.operations import among, containing, ids_within
-from ..web import requires
+from ..web import Fetched, requires
 from . import bp, trail
 from .labels import (
     action_label,
@@ -25,7 +25,7 @@ from .labels import (
     dossier_sets,
     what_was_decided,
 )
-from .queries import AuditFilter, audit_query, unit_names
+from .queries import AuditFilter, audit_page, audit_rows, unit_names
 
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
@@ -61,7 +61,8 @@ def _filter_form() -> tuple[AuditFilterForm, AuditFilter]:
 @readers_only
 def index():
     form, f = _filter_form()
-    page = db.paginate(audit_query(current_user, f), per_page=PER_PAGE, error_out=False)
+    page = Fetched(per_page=PER_PAGE, error_out=False,
+                   fetch=lambda number, size: audit_page(current_user, f, number, size))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     sets = dossier_sets(page.items)
     decided = {e.seq: what_was_decided(e, sets.get(e.dossier_id)) for e in page.items}
@@ -76,8 +77,7 @@ def _headers() -> list[str]:
 
 def _rows(f: AuditFilter):
     """The entries as filtered, a batch at a time (names, units and sets looked up per batch)."""
-    query = audit_query(current_user, f).limit(EXPORT_LIMIT).execution_options(yield_per=EXPORT_BATCH)
-    for entries in db.session.scalars(query).partitions():
+    for entries in audit_rows(current_user, f, EXPORT_LIMIT, EXPORT_BATCH):
         names, units, sets = actor_names(entries), unit_names(e.unit_code for e in entries), dossier_sets(entries)
         for e in entries:
             yield [e.seq, format_datetime_vn(e.at), e.actor, names.get(e.actor_id, ""), role_label(e.role),

@@ -35,6 +35,7 @@ from ..extensions import db
 from ..models import Attestation, AuditEntry, Dossier, Evidence, Unit, User, Verdict
 from ..roles import Level
 from ..units.operations import among_parameter, ids_within
+from ..web import rows_and_total
 from .aggregates import DatabaseAggregates
 
 
@@ -310,9 +311,6 @@ INBOX_ROWS = 50
 # pattern of the unit's search name, units.operations.containing; `district`: a district's id,
 # its own dossiers and its communes').
 LIST_FILTERS = ("q", "district", "criteria_set", "year", "state")
-# A page beyond this many rows (a typed link's page number) is past the end of any list: not asked
-# of the database, whose integer parameter it would overflow.
-MAX_OFFSET = 2**31 - 1
 
 
 def dossier_list(scope: list[int], filters: dict, due_first: bool, page: int,
@@ -321,13 +319,8 @@ def dossier_list(scope: list[int], filters: dict, due_first: bool, page: int,
     latest change first (or the one due first), as Listed rows, and how many there are in all."""
     dialect = db.session.get_bind().dialect.name
     given, params = _given(scope, filters)
-    offset = (page - 1) * per_page
-    rows = [] if offset > MAX_OFFSET else db.session.execute(_list_statement("page", given, due_first, dialect),
-                                                              {**params, "limit": per_page, "offset": offset}).all()
-    if rows and len(rows) < per_page:
-        total = (page - 1) * per_page + len(rows)  # the last page: no need to count
-    else:
-        total = db.session.execute(_list_statement("count", given, False, dialect), params).scalar_one()
+    rows, total = rows_and_total(_list_statement("page", given, due_first, dialect),
+                                 _list_statement("count", given, False, dialect), params, page, per_page)
     return [Listed(*row) for row in rows], total
 
 

@@ -338,11 +338,11 @@ def among(column, values: list):
     return column.in_(values)
 
 
-def among_parameter(column, name: str, dialect: str):
+def among_parameter(column, name: str, dialect: str, strings: bool = False):
     """`among(column, ids)` in a statement built once: the ids are given at execution as the
-    parameter `name` (a list of integers)."""
+    parameter `name` (a list of integers; of strings with `strings`)."""
     if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=_INTEGERS))
+        return column == any_(bindparam(name, type_=_STRINGS if strings else _INTEGERS))
     return column.in_(bindparam(name, expanding=True))
 
 
