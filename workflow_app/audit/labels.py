@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Integer, String, cast, literal_column, null, select, union_all
 
 import criteria
 import states
@@ -13,8 +15,8 @@ import states
 from ..extensions import db
 from ..formatting import format_date_vn, input_value
 from ..i18n import language, per_language, tr
-from ..models import AuditEntry, Dossier, User
-from ..units.operations import among
+from ..models import AuditEntry, Dossier, Unit, User
+from ..units.operations import among_parameter
 
 ACTION_LABELS = {
     "dossier_opened": _l("Opened the dossier"),
@@ -55,10 +57,7 @@ def all_actions() -> list[str]:
 
 
 def actor_names(entries) -> dict[int, str]:
-    ids = {e.actor_id for e in entries if e.actor_id}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(among(User.id, list(ids)))).all())
+    return lookup(actors={e.actor_id for e in entries if e.actor_id}).names
 
 
 def history_of(dossier) -> list[dict]:
@@ -69,15 +68,51 @@ def history_of(dossier) -> list[dict]:
     return [{"entry": e, "who": names.get(e.actor_id, e.actor)} for e in entries]
 
 
-def dossier_sets(entries) -> dict[int, object]:
-    """{dossier id: the criteria set and version it was opened with}, for the entries' dossiers (one query)."""
-    ids = {e.dossier_id for e in entries if e.dossier_id}
-    if not ids:
-        return {}
-    rows = db.session.execute(select(Dossier.id, Dossier.criteria_set, Dossier.criteria_set_version)
-                              .where(among(Dossier.id, list(ids)))).all()
+class Labels(NamedTuple):
+    names: dict[int, str]  # a user's id: the full name
+    units: dict[str, str]  # a unit's code: its name
+    sets: dict[int, object]  # a dossier's id: the criteria set and version it was opened with
+
+
+def entry_labels(entries) -> Labels:
+    """What a list of entries names: its actors, units and dossiers' sets, in one statement."""
+    return lookup(actors={e.actor_id for e in entries if e.actor_id}, codes={e.unit_code for e in entries if e.unit_code},
+                  dossiers={e.dossier_id for e in entries if e.dossier_id})
+
+
+def lookup(actors=(), codes=(), dossiers=()) -> Labels:
+    """The names of these users and units and the sets of these dossiers (one statement, none when
+    there is nothing to look up)."""
+    found = Labels({}, {}, {})
+    if not (actors or codes or dossiers):
+        return found
     registry = criteria.default_registry()
-    return {i: registry.get(code, version) for i, code, version in rows}
+    for part, number, key, text, version in db.session.execute(
+            _lookup_statement(db.session.get_bind().dialect.name),
+            {"actors": list(actors), "codes": list(codes), "dossiers": list(dossiers)}):
+        if part == 0:
+            found.names[number] = text
+        elif part == 1:
+            found.units[key] = text
+        else:
+            found.sets[number] = registry.get(key, version)
+    return found
+
+
+@lru_cache(maxsize=4)
+def _lookup_statement(dialect: str):
+    """lookup()'s statement, built once per process: the three lookups in the same columns
+    (part, number, key, text, version), each filling the ones it needs."""
+    def part(n: int):
+        return literal_column(str(n), Integer).label("part")
+
+    no_number, no_text = cast(null(), Integer), cast(null(), String)
+    return union_all(
+        select(part(0), User.id, no_text, User.full_name, no_text).where(among_parameter(User.id, "actors", dialect)),
+        select(part(1), no_number, Unit.code, Unit.name, no_text)
+        .where(among_parameter(Unit.code, "codes", dialect, strings=True)),
+        select(part(2), Dossier.id, Dossier.criteria_set, no_text, Dossier.criteria_set_version)
+        .where(among_parameter(Dossier.id, "dossiers", dialect)))
 
 
 def _document_change(name: str, old, new, cset) -> str:

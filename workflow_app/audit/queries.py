@@ -109,10 +109,3 @@ def audit_statement(kind: str, given: tuple[str, ...], dialect: str):
         return query
     query = query.order_by(AuditEntry.seq.desc()).limit(bindparam("limit", type_=Integer))
     return query.offset(bindparam("offset", type_=Integer)) if kind == "page" else query
-
-
-def unit_names(codes) -> dict[str, str]:
-    codes = {c for c in codes if c}
-    if not codes:
-        return {}
-    return dict(db.session.execute(select(Unit.code, Unit.name).where(among(Unit.code, list(codes)))).all())

@@ -22,10 +22,10 @@ from .labels import (
     action_label,
     actor_names,
     all_actions,
-    dossier_sets,
+    entry_labels,
     what_was_decided,
 )
-from .queries import AuditFilter, audit_page, audit_rows, unit_names
+from .queries import AuditFilter, audit_page, audit_rows
 
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
@@ -64,10 +64,10 @@ def index():
     page = Fetched(per_page=PER_PAGE, error_out=False,
                    fetch=lambda number, size: audit_page(current_user, f, number, size))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    sets = dossier_sets(page.items)
-    decided = {e.seq: what_was_decided(e, sets.get(e.dossier_id)) for e in page.items}
-    return render_template("audit/index.html", form=form, page=page, args=args, names=actor_names(page.items),
-                           units=unit_names(e.unit_code for e in page.items), decided=decided), (400 if form.errors else 200)
+    labels = entry_labels(page.items)
+    decided = {e.seq: what_was_decided(e, labels.sets.get(e.dossier_id)) for e in page.items}
+    return render_template("audit/index.html", form=form, page=page, args=args, names=labels.names,
+                           units=labels.units, decided=decided), (400 if form.errors else 200)
 
 
 def _headers() -> list[str]:
@@ -78,7 +78,7 @@ def _headers() -> list[str]:
 def _rows(f: AuditFilter):
     """The entries as filtered, a batch at a time (names, units and sets looked up per batch)."""
     for entries in audit_rows(current_user, f, EXPORT_LIMIT, EXPORT_BATCH):
-        names, units, sets = actor_names(entries), unit_names(e.unit_code for e in entries), dossier_sets(entries)
+        names, units, sets = entry_labels(entries)
         for e in entries:
             yield [e.seq, format_datetime_vn(e.at), e.actor, names.get(e.actor_id, ""), role_label(e.role),
                    e.dossier_id or "", e.unit_code or "", units.get(e.unit_code, ""), action_label(e.action),
