@@ -1,6 +1,7 @@
 """Filtering the trail for the inspectors' page, its exports and the API."""
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -66,27 +67,33 @@ def audit_query(user: User, f: AuditFilter) -> tuple[tuple[str, ...], dict]:
     return tuple(name for name in AUDIT_FILTERS if name in params), params
 
 
-def audit_page(user: User, f: AuditFilter, page: int, per_page: int) -> tuple[list, int]:
-    """A page of the entries (rows with the entry's columns by name), newest first, and how many
-    match in all."""
+# An entry as the trail's lists read it: its columns by name, as a tuple (a result's row reads a
+# column by name in ~0.5 µs, a named tuple in ~0.05; a page reads about 700).
+Entry = namedtuple("Entry", [column.name for column in AuditEntry.__table__.c])
+
+
+def audit_page(user: User, f: AuditFilter, page: int, per_page: int) -> tuple[list[Entry], int]:
+    """A page of the entries, newest first, and how many match in all."""
     given, params = audit_query(user, f)
     dialect = db.session.get_bind().dialect.name
-    return rows_and_total(audit_statement("page", given, dialect), audit_statement("count", given, dialect),
-                          params, page, per_page)
+    rows, total = rows_and_total(audit_statement("page", given, dialect), audit_statement("count", given, dialect),
+                                 params, page, per_page)
+    return [Entry._make(row) for row in rows], total
 
 
 def audit_rows(user: User, f: AuditFilter, limit: int, batch: int):
-    """Every entry matching, newest first (up to `limit`), a batch of rows at a time."""
+    """Every entry matching, newest first (up to `limit`), a batch of entries at a time."""
     given, params = audit_query(user, f)
     statement = audit_statement("all", given, db.session.get_bind().dialect.name)
-    return db.session.execute(statement.execution_options(yield_per=batch), {**params, "limit": limit}).partitions()
+    for rows in db.session.execute(statement.execution_options(yield_per=batch), {**params, "limit": limit}).partitions():
+        yield [Entry._make(row) for row in rows]
 
 
 @lru_cache(maxsize=128)
 def audit_statement(kind: str, given: tuple[str, ...], dialect: str):
     """The trail's statement for the filters given, built once per process (their values are its
-    parameters): `page` (with `limit` and `offset`), `all` (with `limit`) or `count`. Rows, not
-    mapped entries: what reads them reads columns by name."""
+    parameters): `page` (with `limit` and `offset`), `all` (with `limit`) or `count`. Rows of the
+    entries' columns (read as Entry), not mapped entries."""
     if kind == "count":
         query = select(func.count()).select_from(AuditEntry)
     else:
