@@ -6,7 +6,7 @@ import io
 from flask import g, jsonify, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 import criteria
 
@@ -215,12 +215,12 @@ def open_dossier(body):
                  "per_page": {"type": "integer", "minimum": 1, "maximum": 100}},
           response=ref("DossierPage"), errors=(400,))
 def list_dossiers(query):
-    stmt = (select(Dossier).where(among(Dossier.unit_id, queries.visible_unit_ids(g.api_user)))
-            .options(selectinload(Dossier.unit)))
+    stmt = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id).options(contains_eager(Dossier.unit))  # with the rows
+            .where(among(Dossier.unit_id, queries.visible_unit_ids(g.api_user))))
     if "state" in query:
         stmt = stmt.where(Dossier.state == query["state"])
     if "unit_code" in query:
-        stmt = stmt.join(Unit, Dossier.unit_id == Unit.id).where(Unit.code == query["unit_code"])
+        stmt = stmt.where(Unit.code == query["unit_code"])
     if "criteria_set" in query:
         stmt = stmt.where(Dossier.criteria_set == query["criteria_set"])
     if "year" in query:
