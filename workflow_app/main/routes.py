@@ -10,6 +10,7 @@ from ..dossiers.queries import INBOX_ROWS, inbox_for
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Notification
+from ..roles import Role
 from ..transaction import unit_of_work
 from ..units.operations import origins, route_of
 from . import bp
@@ -22,9 +23,12 @@ def index():
         return redirect(url_for("reports.national"))
     unit = current_user.unit
     whole = request.args.get("all") == "1"  # every dossier of the lists, not only the first ones
+    # A commune's page says where its dossier goes this year (its route reads the province: a walk
+    # up the unit's parents, which the other roles' pages do not need).
+    route = route_of(unit, today_in_vietnam().year) if current_user.role == Role.commune_officer.value else None
     return render_template(f"main/home_{current_user.role}.html", unit=unit,
                            inbox=inbox_for(current_user, limit=None if whole else INBOX_ROWS),
-                           origins=origins(unit), route=route_of(unit, today_in_vietnam().year))
+                           origins=origins(unit), route=route)
 
 
 @bp.route("/lang/<code>")
