@@ -215,7 +215,8 @@ def open_dossier(body):
                  "per_page": {"type": "integer", "minimum": 1, "maximum": 100}},
           response=ref("DossierPage"), errors=(400,))
 def list_dossiers(query):
-    stmt = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id).options(contains_eager(Dossier.unit))  # with the rows
+    stmt = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
+            .options(contains_eager(Dossier.unit))  # each dossier's unit with the rows, not a statement more
             .where(among(Dossier.unit_id, queries.visible_unit_ids(g.api_user))))
     if "state" in query:
         stmt = stmt.where(Dossier.state == query["state"])

@@ -76,7 +76,8 @@ class Labels(NamedTuple):
 
 def entry_labels(entries) -> Labels:
     """What a list of entries names: its actors, units and dossiers' sets, in one statement."""
-    return lookup(actors={e.actor_id for e in entries if e.actor_id}, codes={e.unit_code for e in entries if e.unit_code},
+    return lookup(actors={e.actor_id for e in entries if e.actor_id},
+                  codes={e.unit_code for e in entries if e.unit_code},
                   dossiers={e.dossier_id for e in entries if e.dossier_id})
 
 

@@ -85,7 +85,8 @@ def audit_rows(user: User, f: AuditFilter, limit: int, batch: int):
     """Every entry matching, newest first (up to `limit`), a batch of entries at a time."""
     given, params = audit_query(user, f)
     statement = audit_statement("all", given, db.session.get_bind().dialect.name)
-    for rows in db.session.execute(statement.execution_options(yield_per=batch), {**params, "limit": limit}).partitions():
+    result = db.session.execute(statement.execution_options(yield_per=batch), {**params, "limit": limit})
+    for rows in result.partitions():
         yield [Entry._make(row) for row in rows]
 
 
