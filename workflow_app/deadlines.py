@@ -152,6 +152,12 @@ def _province_rules():
     return union_all(days, steps, campaigns)
 
 
+class ProvinceId(NamedTuple):
+    """A province known by its id alone: what a Schedule reads of it."""
+
+    id: int
+
+
 class Schedule:
     """A province's deadlines, calendar and campaigns: what makes a dossier's due date."""
 
@@ -219,32 +225,23 @@ def schedule_for(unit: Unit) -> Schedule:
 def page_schedule(unit: Unit) -> Schedule:
     """The unit's province schedule, read once per request for the pages (due marks, durations);
     changes made in the same request are not seen, so operations use schedule_for."""
-    return province_schedule(unit.province)
+    return province_schedule(unit.province.id)
 
 
-def province_schedule(province: Unit | ProvinceId) -> Schedule:
-    """page_schedule() of a province, given as a unit or by its id (a row of the lists)."""
+def province_schedule(province_id: int) -> Schedule:
+    """page_schedule() of the province with this id."""
     if not has_app_context():
-        return Schedule(province)
+        return Schedule(ProvinceId(province_id))
     if "schedules" not in g:
         g.schedules = {}
-    if province.id not in g.schedules:
-        g.schedules[province.id] = Schedule(province)
-    return g.schedules[province.id]
-
-
-class ProvinceId(NamedTuple):
-    """A province known by its id alone: what a Schedule reads of it."""
-
-    id: int
+    if province_id not in g.schedules:
+        g.schedules[province_id] = Schedule(ProvinceId(province_id))
+    return g.schedules[province_id]
 
 
 def overdue(dossier) -> int:
     """Working days the dossier is past its due date (0: on time, or no deadline), for the pages.
-    `dossier`: a mapped dossier, or a row of the lists (queries.Listed), which carries its
-    province's id."""
+    `dossier`: a mapped dossier or a row of the lists (queries.Listed): both give their province's id."""
     if dossier.due_on is None or dossier.state not in OPEN_STATES:
         return 0
-    province = getattr(dossier, "province_id", None)
-    schedule = page_schedule(dossier.unit) if province is None else province_schedule(ProvinceId(province))
-    return schedule.overdue_days(dossier.due_on)
+    return province_schedule(dossier.province_id).overdue_days(dossier.due_on)

@@ -311,6 +311,12 @@ class Dossier(db.Model):
     # Who may do what with this dossier. Operations enforce these; views and templates only ask.
 
     @property
+    def province_id(self) -> int:
+        """The id of the province the dossier's unit lies in (a row of the lists carries it as a
+        column: dossiers.queries.Listed)."""
+        return self.unit.province.id
+
+    @property
     def workflow(self) -> states.Workflow:
         return states.workflow_for(self.level, self.route or states.DEFAULT_ROUTE)  # unsaved: the column default
 

@@ -285,14 +285,14 @@ class Listed(NamedTuple):
     due_on: date | None
 
 
-def listed_columns() -> tuple:
-    """The columns of a Listed row, for a statement that joins Dossier to Unit: the unit's
-    province is its grandparent, its parent or itself (a province's own dossier)."""
+def listed_select(*more):
+    """A statement of Listed rows (and `more` columns after them), Dossier joined to its Unit: the
+    unit's province is its grandparent, its parent or itself (a province's own dossier)."""
     parent, grandparent = aliased(Unit), aliased(Unit)
-    return (Dossier.id, Unit.name, func.coalesce(grandparent.id, parent.id, Unit.id), Dossier.criteria_set,
-            Dossier.year, Dossier.state, Dossier.state_changed_at, Dossier.updated_at, Dossier.due_on), \
-        (lambda query: query.outerjoin(parent, parent.id == Unit.parent_id)
-         .outerjoin(grandparent, grandparent.id == parent.parent_id))
+    return (select(Dossier.id, Unit.name, func.coalesce(grandparent.id, parent.id, Unit.id), Dossier.criteria_set,
+                   Dossier.year, Dossier.state, Dossier.state_changed_at, Dossier.updated_at, Dossier.due_on, *more)
+            .join(Unit, Unit.id == Dossier.unit_id)
+            .outerjoin(parent, parent.id == Unit.parent_id).outerjoin(grandparent, grandparent.id == parent.parent_id))
 
 
 @dataclass
@@ -349,8 +349,7 @@ def _list_statement(kind: str, given: tuple[str, ...], due_first: bool, dialect:
                        Dossier.year, Dossier.state, Dossier.due_on, Dossier.updated_at, Dossier.decision_number,
                        Dossier.decision_date, Dossier.decision_authority).join(Unit, Unit.id == Dossier.unit_id)
     else:
-        columns, join_province = listed_columns()
-        query = join_province(select(*columns).join(Unit, Unit.id == Dossier.unit_id))
+        query = listed_select()
     query = query.where(among_parameter(Dossier.unit_id, "scope", dialect))
     if "q" in given:
         query = query.where(Unit.search_name.like(bindparam("q", type_=String), escape="\\"))
@@ -412,8 +411,6 @@ def _inbox_statement(role: str, kind: str, limited: bool, dialect: str):
         return None, False
     # Each row comes with the count of all that match: one statement, however many there are.
     # The one due first on top; those with no due date after, the longest waiting first.
-    columns, join_province = listed_columns()
-    query = (join_province(select(*columns, func.count().over()).join(Unit, Unit.id == Dossier.unit_id))
-             .where(or_(*parts))
+    query = (listed_select(func.count().over()).where(or_(*parts))
              .order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id))
     return (query.limit(bindparam("limit", type_=Integer)) if limited else query), reads_scope
