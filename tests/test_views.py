@@ -800,6 +800,21 @@ def test_a_mistyped_number_gets_one_message_next_to_its_field(people, as_user, u
     assert f'id="{field}"' in page(response) and "is-invalid" in page(response)
 
 
+@pytest.mark.parametrize("role, url", [
+    ("pv05_officer", "/dossiers/?q=my+cam&district=&criteria_set=&year=&state=&sort="),
+    ("inspector", "/audit/?unit=29269&dossier=&actor=&action=&since=&until="),
+    ("inspector", "/audit/access?actor=&dossier=&action=&since=&until="),
+    ("admin", "/admin/users?q=&role="),
+])
+def test_a_filter_sent_with_its_empty_boxes_is_no_mistake(people, make_dossier, as_user, role, url):
+    """The browser sends every box of a filter form, the empty ones too: an empty optional number
+    or date is no filter, not "not a number"."""
+    make_dossier(COMMUNE, "xa-ntm-19.2", "draft")
+    response = as_user(people[role]).get(url)
+    assert response.status_code == 200
+    assert "invalid-feedback" not in page(response) and "is-invalid" not in page(response)
+
+
 def test_a_filter_that_cannot_be_read_leaves_the_others_applied(people, make_dossier, as_user):
     """"abc" for the year is shown with its message; the unit typed beside it still filters, on
     the page and in the exports, whose titles name only the filters applied."""

@@ -75,7 +75,7 @@ class Form(FlaskForm):
             if field.process_errors:
                 blank = not field.raw_data or not str(field.raw_data[0]).strip()
                 rest = [e for e in field.errors if e not in field.process_errors]
-                field.errors = rest if blank and rest else list(field.process_errors)
+                field.errors = rest if blank else list(field.process_errors)
         return valid
 
     def accepted(self, name: str):
