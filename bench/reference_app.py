@@ -1,6 +1,8 @@
 """The reference the load run measures the application against, on the same stack (Flask,
 Flask-SQLAlchemy, psycopg 3, Jinja, gunicorn): TechEmpower's "hello" and "fortunes" (one query of
-a dozen rows, one added, sorted, rendered), and a one-row insert-and-commit for the transitions.
+a dozen rows, one added, sorted, rendered from a template file, bench/templates/fortunes.html, which
+Flask compiles once and keeps, as TechEmpower's Flask implementation does), and a one-row
+insert-and-commit for the transitions.
 
     DATABASE_URL=... gunicorn -k gthread -w 4 --threads 4 'bench.reference_app:create()'
 """
@@ -8,14 +10,11 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, render_template_string
+from flask import Flask, render_template
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Integer, String, insert, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-FORTUNES = """<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table>
-<tr><th>id</th><th>message</th></tr>{% for f in fortunes %}<tr><td>{{ f.id }}</td><td>{{ f.message }}</td></tr>{% endfor %}
-</table></body></html>"""
 MESSAGES = ["fortune: No such file or directory", "A computer scientist is someone who fixes things that aren't broken.",
             "After enough decimal places, nobody gives a damn.", "A bad random number generator: 1, 1, 1, 1, 1, 4.33e+67, 1, 1, 1",
             "A computer program does what you tell it to do, not what you want it to do.",
@@ -64,7 +63,7 @@ def create() -> Flask:
         rows = [{"id": f.id, "message": f.message} for f in db.session.scalars(select(Fortune))]
         rows.append({"id": 0, "message": "Additional fortune added at request time."})
         rows.sort(key=lambda f: f["message"])
-        return render_template_string(FORTUNES, fortunes=rows)
+        return render_template("fortunes.html", fortunes=rows)
 
     @app.post("/insert")
     def write_one():
