@@ -77,6 +77,7 @@ def test_lists_do_not_query_once_per_row(app, client, people, make_dossier, coun
         headers = {"Authorization": f"Bearer {token['token']}"}
     else:
         client.post("/login", data={"username": people[role].username, "password": TEST_PASSWORD})
+    client.get(path, headers=headers)  # the user's scope is kept from then on (test_scopes.py)
     counts = []
     # Three communes of Càng Long, then six more: three of Càng Long, one each of Cầu Kè, Tiểu Cần
     # and the city of Trà Vinh (rows of several districts: their units' parents are not read row by row).

@@ -74,6 +74,7 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
         return user_for_session(value)
 
     from . import deadlines, formatting, marks, notifications, pagecache
+    from .units import scopes
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .audit import bp as audit_bp
@@ -86,6 +87,7 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
     formatting.init_app(app)
     marks.init_app(app)
     app.extensions["kept_parts"] = pagecache.Kept()
+    app.extensions["scopes"] = scopes.Scopes()
     app.add_template_global(deadlines.overdue, "overdue")
 
     @app.template_global("unread_notifications")

@@ -156,6 +156,20 @@ class UnitLineage(db.Model):
     successor: Mapped[Unit] = relationship(foreign_keys=[successor_id])
 
 
+class MapRevision(db.Model):
+    """The map's revision, one row: a number that the database itself advances with every change
+    to the unit tree or its lineage (a unit added, removed, moved to another parent or given
+    another code; a lineage line added, changed or removed: triggers, migration 0012), whoever
+    makes it. What a scope holds (units/operations.ids_within, its units' codes) depends on nothing
+    else, so a scope worked out once is kept per process under the revision it was read at
+    (units/scopes.py)."""
+
+    __tablename__ = "map_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
@@ -182,10 +196,12 @@ class User(UserMixin, db.Model):
 
     unit: Mapped[Unit] = relationship()
 
-    # The signed-in session this object was loaded for (not a column): see LoginSession; and its
-    # unread notifications when that session was read (None: not read with it).
+    # The signed-in session this object was loaded for (not a column): see LoginSession; its
+    # unread notifications and the map's revision (MapRevision) when that session or API token was
+    # read (None: not read with it).
     session_key = None
     unread = None
+    map_revision = None
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

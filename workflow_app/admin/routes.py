@@ -16,7 +16,7 @@ from ..deadlines import (
 )
 from ..extensions import db
 from ..models import CalendarDay, Campaign, Unit, User
-from ..units.operations import among, containing, ids_within, search_key, units_within
+from ..units.operations import among, containing, scope_of, search_key, units_within
 from ..web import requires, submit
 from . import bp
 from . import calendar as calendar_ops
@@ -48,7 +48,7 @@ def _unit_choices() -> dict[str, list[tuple[str, str]]]:
 @admin_required
 def users():
     form = UserFilterForm(request.args)
-    scope = ids_within(current_user.unit)
+    scope = scope_of(current_user)
     query = select(User).join(User.unit).where(among(User.unit_id, scope))
     if form.validate() and form.q.data:
         key = containing(search_key(form.q.data))

@@ -5,12 +5,14 @@ from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Sequence
 
 from sqlalchemy import Integer, String, bindparam, func, or_, select
 
 from ..clock import start_of_day
 from ..extensions import db
 from ..models import AuditEntry, Unit, User
+from ..units import scopes
 from ..units.operations import among, among_parameter, scope_ids, search_key, units_within
 from ..web import rows_and_total
 
@@ -25,8 +27,11 @@ class AuditFilter:
     until: date | None = None
 
 
-def visible_codes(user: User) -> list[str]:
-    return db.session.scalars(_codes_within(scope_ids(user.unit)), {"root": user.unit.id}).all()
+def visible_codes(user: User) -> Sequence[str]:
+    """The codes of the units the user may see, kept per process under the map's revision read
+    with the user (units/scopes.py)."""
+    return scopes.of(user, "codes", lambda: db.session.scalars(_codes_within(scope_ids(user.unit)),
+                                                                {"root": user.unit.id}).all())
 
 
 @lru_cache(maxsize=8)

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..formatting import format_datetime_vn, role_label, state_label
 from ..forms import DayField, Form
 from ..models import AccessEntry, Dossier, User
-from ..units.operations import among, containing, ids_within
+from ..units.operations import among, containing, scope_of
 from ..web import Fetched, requires
 from . import bp, trail
 from .labels import (
@@ -132,7 +132,7 @@ def _access_query():
     form = AccessFilterForm(request.args)
     form.action.choices = [("", "—")] + [(k, str(v)) for k, v in ACCESS_ACTIONS.items()]
     query = select(AccessEntry).order_by(AccessEntry.id.desc())
-    scope = ids_within(current_user.unit)
+    scope = scope_of(current_user)
     query = query.where(or_(AccessEntry.dossier_id.is_(None),
                             AccessEntry.dossier_id.in_(select(Dossier.id).where(among(Dossier.unit_id, scope)))))
     if form.validate():

@@ -17,7 +17,16 @@ from ..audit import trail
 from ..clock import utcnow
 from ..errors import RateLimited, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..models import ApiToken, AuthFailure, LoginSession, Notification, User, hash_password, password_matches
+from ..models import (
+    ApiToken,
+    AuthFailure,
+    LoginSession,
+    MapRevision,
+    Notification,
+    User,
+    hash_password,
+    password_matches,
+)
 from .passwords import check_password
 
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -114,18 +123,24 @@ def user_for_session(value: str) -> User | None:
     found = db.session.execute(_session_user(), {"user_id": int(user_id), "key_hash": secret_digest(key)}).one_or_none()
     if found is None:
         return None
-    user, user.unread = found
+    user, user.unread, user.map_revision = found
     user.session_key = key
     return user
+
+
+def map_revision():
+    """The map's revision, as a column of the statement that reads the signed-in user."""
+    return select(MapRevision.value).where(MapRevision.id == 1).scalar_subquery()
 
 
 @lru_cache(maxsize=1)
 def _session_user():
     """The user of a live session with its unit and its unread notifications, which every page
-    shows: one statement per request, built once."""
+    shows, and the map's revision, which its scope is kept under (units/scopes.py): one statement
+    per request, built once."""
     unread = (select(func.count()).select_from(Notification)
               .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
-    return (select(User, unread).join(LoginSession, LoginSession.user_id == User.id).options(joinedload(User.unit))
+    return (select(User, unread, map_revision()).join(LoginSession, LoginSession.user_id == User.id).options(joinedload(User.unit))
             .where(User.id == bindparam("user_id", type_=Integer), LoginSession.key_hash == bindparam("key_hash"),
                    LoginSession.ended_at.is_(None)))
 

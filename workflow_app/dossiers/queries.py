@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -34,7 +34,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Attestation, AuditEntry, Dossier, Evidence, Unit, User, Verdict
 from ..roles import Level
-from ..units.operations import among_parameter, ids_within
+from ..units.operations import among_parameter, scope_of
 from ..web import rows_and_total
 from .aggregates import DatabaseAggregates
 
@@ -228,8 +228,8 @@ def get_evidence(user: User, dossier: Dossier, evidence_id: int) -> Evidence:
     return row
 
 
-def visible_unit_ids(user: User) -> list[int]:
-    return ids_within(user.unit)
+def visible_unit_ids(user: User) -> Sequence[int]:
+    return scope_of(user)
 
 
 def verdicts_by_level(dossier: Dossier, rows: list | None = None) -> dict[str, dict[str, states.Verdict]]:

@@ -24,9 +24,9 @@ from ..units.operations import (
     among,
     containing,
     districts_among,
-    ids_within,
     origins,
     route_of,
+    scope_of,
     search_key,
     units_within,
 )
@@ -74,7 +74,7 @@ def _listed():
     form.criteria_set.choices = _set_choices(blank=True)
     form.state.choices = _state_choices()
     form.sort.choices = [("", _("Latest change first")), ("due", _("Due first"))]
-    scope = ids_within(current_user.unit)
+    scope = scope_of(current_user)
     districts = districts_among(scope)
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]
     form.validate()  # a field that fails shows its message and filters nothing; the others filter
@@ -141,7 +141,7 @@ def bulk():
     if step not in BULK_STEPS:
         abort(404)
     year = request.values.get("year", type=int) or today_in_vietnam().year
-    scope = ids_within(current_user.unit)
+    scope = scope_of(current_user)
     waiting = db.session.scalars(select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
                                  .options(queries.unit_and_province(contains_eager))
                                  .where(among(Dossier.unit_id, scope), Dossier.year == year,
