@@ -140,7 +140,8 @@ def _session_user():
     per request, built once."""
     unread = (select(func.count()).select_from(Notification)
               .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
-    return (select(User, unread, map_revision()).join(LoginSession, LoginSession.user_id == User.id).options(joinedload(User.unit))
+    return (select(User, unread, map_revision()).join(LoginSession, LoginSession.user_id == User.id)
+            .options(joinedload(User.unit))
             .where(User.id == bindparam("user_id", type_=Integer), LoginSession.key_hash == bindparam("key_hash"),
                    LoginSession.ended_at.is_(None)))
 
