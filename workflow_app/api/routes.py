@@ -24,7 +24,7 @@ from ..formatting import official_text, plain_text
 from ..i18n import language, tr
 from ..models import Dossier, Unit
 from ..transaction import unit_of_work
-from ..units.operations import among, get_unit, lineage_of, units_within
+from ..units.operations import among, get_unit, lineage_of, scope_of, units_within
 from ..units.reform import MAPS
 from ..web import Fetched
 from . import bp
@@ -217,7 +217,7 @@ def open_dossier(body):
 def list_dossiers(query):
     stmt = (select(Dossier).join(Unit, Dossier.unit_id == Unit.id)
             .options(contains_eager(Dossier.unit))  # each dossier's unit with the rows, not a statement more
-            .where(among(Dossier.unit_id, queries.visible_unit_ids(g.api_user))))
+            .where(among(Dossier.unit_id, scope_of(g.api_user))))
     if "state" in query:
         stmt = stmt.where(Dossier.state == query["state"])
     if "unit_code" in query:

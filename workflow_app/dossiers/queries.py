@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -228,10 +228,6 @@ def get_evidence(user: User, dossier: Dossier, evidence_id: int) -> Evidence:
     return row
 
 
-def visible_unit_ids(user: User) -> Sequence[int]:
-    return scope_of(user)
-
-
 def verdicts_by_level(dossier: Dossier, rows: list | None = None) -> dict[str, dict[str, states.Verdict]]:
     """`rows`: the dossier's verdicts as rows (Children.verdicts), when the caller read them so."""
     levels: dict[str, dict[str, states.Verdict]] = {}
@@ -380,7 +376,7 @@ def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList
     statements = {kind: _inbox_statement(user.role, kind, limit is not None, dialect) for kind in ("waiting", "sent")}
     params = {"own": user.unit_id, "limit": limit}
     if any(reads_scope for _statement, reads_scope in statements.values()):  # not a commune's: its own unit
-        params["scope"] = visible_unit_ids(user)
+        params["scope"] = scope_of(user)
 
     def fetch(statement) -> InboxList:
         if statement is None:
