@@ -148,7 +148,8 @@ def _empty_tables() -> None:
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    db.session.execute(sa.text("INSERT INTO map_revision (id, value) VALUES (1, 0)"))  # as the migration leaves it
+    for table in ("map_revision", "calendar_revision"):  # as the migrations leave them
+        db.session.execute(sa.text(f"INSERT INTO {table} (id, value) VALUES (1, 0)"))
     db.session.commit()
 
 

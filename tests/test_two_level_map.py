@@ -346,3 +346,32 @@ def test_a_change_to_an_old_communes_dossier_advances_the_new_province_too(app, 
     moved = {k for k, v in revisions().items() if v != before[k]}
     assert moved == {"legacy:84", "2025:86"}  # Trà Vinh, and the new Vĩnh Long it went into; not the old Vĩnh Long
     assert "0/13<br>" in cang_long_2024()
+
+
+def test_a_new_communes_home_keeps_its_origins_until_one_changes(people, reformed, app, make_dossier, make_user,
+                                                                  count_queries):
+    """The home page of a commune of the new map names the old communes it was formed from with
+    their recognitions: read once and kept while nothing they show changes (test_scopes.py); a
+    recognition revoked in an old commune shows at the officer's next request."""
+    from workflow_app.dossiers import operations as ops
+    from workflow_app.transaction import unit_of_work
+
+    from .test_workflow import full_inputs
+
+    old = make_dossier(MY_CAM, "xa-ntm-19.2", "recognized", year=2024)
+    officer = User(username="canglong", full_name="Cán bộ Càng Long", role="commune_officer",
+                   unit=new(NEW_CANG_LONG))
+    officer.set_password(TEST_PASSWORD)
+    db.session.add(officer)
+    db.session.commit()
+    browser = app.test_client()
+    browser.post("/login", data={"username": "canglong", "password": TEST_PASSWORD})
+    recognized = "Xã Mỹ Cẩm</span> (đã công nhận Xã NTM (19.2) năm 2024)"
+    first, read = count_queries(lambda: browser.get("/"))
+    again, kept = count_queries(lambda: browser.get("/"))
+    assert recognized in first.get_data(as_text=True) and first.get_data() == again.get_data()
+    assert kept == read - 1, count_queries.last
+    with unit_of_work():
+        ops.fire_transition(people["pv05_officer"], old, "revoke", version=old.version, **full_inputs())
+    home = browser.get("/").get_data(as_text=True)
+    assert "Hình thành từ" in home and "Xã Mỹ Cẩm" in home and recognized not in home

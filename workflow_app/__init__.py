@@ -88,6 +88,7 @@ def create_app(config: dict | None = None, *, command_line: bool = True) -> Flas
     marks.init_app(app)
     app.extensions["kept_parts"] = pagecache.Kept()
     app.extensions["scopes"] = scopes.Scopes()
+    app.extensions["schedules"] = pagecache.Newest(deadlines.SCHEDULES)
     app.add_template_global(deadlines.overdue, "overdue")
 
     @app.template_global("unread_notifications")

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import holidays
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
+from flask_login import current_user
 from sqlalchemy import Boolean, Date, Integer, String, bindparam, literal, select, union_all, update
 
 from .clock import VIETNAM, today_in_vietnam
@@ -152,6 +153,9 @@ def _province_rules():
     return union_all(days, steps, campaigns)
 
 
+SCHEDULES = 256  # provinces' schedules kept per process (the country has fewer than a hundred, both maps)
+
+
 class ProvinceId(NamedTuple):
     """A province known by its id alone: what a Schedule reads of it."""
 
@@ -229,9 +233,14 @@ def page_schedule(unit: Unit) -> Schedule:
 
 
 def province_schedule(province_id: int) -> Schedule:
-    """page_schedule() of the province with this id."""
+    """page_schedule() of the province with this id: kept per process under the calendars'
+    revision read with the signed-in user (models.CalendarRevision), otherwise read once per request."""
     if not has_app_context():
         return Schedule(ProvinceId(province_id))
+    revision = getattr(current_user, "calendar_revision", None)
+    if revision is not None:
+        return current_app.extensions["schedules"].get(province_id, revision,
+                                                       lambda: Schedule(ProvinceId(province_id)))
     if "schedules" not in g:
         g.schedules = {}
     if province_id not in g.schedules:

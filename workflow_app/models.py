@@ -197,11 +197,14 @@ class User(UserMixin, db.Model):
     unit: Mapped[Unit] = relationship()
 
     # The signed-in session this object was loaded for (not a column): see LoginSession; its
-    # unread notifications and the map's revision (MapRevision) when that session or API token was
-    # read (None: not read with it).
+    # unread notifications, the map's revision (MapRevision), the calendars' (CalendarRevision)
+    # and its province's (Unit.revision) when that session or API token was read (None: not read
+    # with it).
     session_key = None
     unread = None
     map_revision = None
+    calendar_revision = None
+    province_revision = None
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
@@ -555,6 +558,19 @@ class Campaign(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     opens_on: Mapped[date | None] = mapped_column(Date)
     submit_by: Mapped[date | None] = mapped_column(Date)
+
+
+class CalendarRevision(db.Model):
+    """The calendars' revision, one row: a number that the database itself advances with every
+    change to a province's days off and make-up days, its step deadlines or its campaigns
+    (triggers, migration 0013), whoever makes it. A province's schedule (deadlines.Schedule)
+    depends on nothing else, so one read once is kept per process under the revision it was read at
+    (deadlines.province_schedule)."""
+
+    __tablename__ = "calendar_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Notification(db.Model):

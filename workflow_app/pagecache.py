@@ -62,6 +62,45 @@ class Kept:
             computing.set()
 
 
+class Newest:
+    """Values kept per process under the newest revision seen of something the database advances
+    itself (the map, the calendars: triggers), the least recently used leaving first when full.
+    The revision is read with the signed-in user, in the statement every request makes; the first
+    request after a change reads a newer revision, which empties what was kept. A value is kept
+    only under the revision it was read at or after (a request that read the revision before a
+    change and the value after it keeps the newer value under the older revision, which no later
+    request asks for); one read under an older revision is used, never kept: a revision never goes
+    back, so nothing kept can disagree with the database past the request that read it."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.revision = -1
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def wrap(value: Any) -> Any:
+        """What is kept of what read() gives (a subclass may make it immutable)."""
+        return value
+
+    def get(self, key: Hashable, revision: int, read: Callable[[], Any]) -> Any:
+        """What read() gives, kept under `key` at `revision`."""
+        with self._lock:
+            if revision == self.revision and key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        value = self.wrap(read())
+        with self._lock:
+            if revision > self.revision:
+                self.revision = revision
+                self._kept.clear()
+            if revision == self.revision:  # an older revision's value is used, not kept
+                self._kept[key] = value
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return value
+
+
 def kept() -> Kept:
     """The running application's parts."""
     return current_app.extensions["kept_parts"]

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from ..auth.operations import authenticate, map_revision, secret_digest
+from ..auth.operations import authenticate, revisions, secret_digest
 from ..clock import utcnow
 from ..errors import PermissionDenied
 from ..extensions import db
@@ -36,7 +36,7 @@ def user_for(token: str) -> tuple[User, ApiToken] | None:
     found = db.session.execute(_token_user(), {"token_hash": secret_digest(token)}).one_or_none()
     if found is None:
         return None
-    row, row.user.map_revision = found
+    row, row.user.map_revision, row.user.calendar_revision = found
     if row.revoked_at is not None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row.user, row
@@ -44,9 +44,9 @@ def user_for(token: str) -> tuple[User, ApiToken] | None:
 
 @lru_cache(maxsize=1)
 def _token_user():
-    """A token with its user and the user's unit, and the map's revision (which the user's scope is
-    kept under): every API request reads them; built once."""
-    return (select(ApiToken, map_revision()).options(joinedload(ApiToken.user).joinedload(User.unit))
+    """A token with its user and the user's unit, and the revisions the user's scope and the
+    schedules are kept under: every API request reads them; built once."""
+    return (select(ApiToken, *revisions()).options(joinedload(ApiToken.user).joinedload(User.unit))
             .where(ApiToken.token_hash == bindparam("token_hash")))
 
 

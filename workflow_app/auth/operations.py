@@ -11,7 +11,7 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, delete, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..audit import trail
 from ..clock import utcnow
@@ -20,9 +20,11 @@ from ..extensions import db
 from ..models import (
     ApiToken,
     AuthFailure,
+    CalendarRevision,
     LoginSession,
     MapRevision,
     Notification,
+    Unit,
     User,
     hash_password,
     password_matches,
@@ -123,24 +125,32 @@ def user_for_session(value: str) -> User | None:
     found = db.session.execute(_session_user(), {"user_id": int(user_id), "key_hash": secret_digest(key)}).one_or_none()
     if found is None:
         return None
-    user, user.unread, user.map_revision = found
+    user, user.unread, user.map_revision, user.calendar_revision, user.province_revision = found
     user.session_key = key
     return user
 
 
-def map_revision():
-    """The map's revision, as a column of the statement that reads the signed-in user."""
-    return select(MapRevision.value).where(MapRevision.id == 1).scalar_subquery()
+def revisions() -> tuple:
+    """The map's revision and the calendars', as columns of the statement that reads the signed-in
+    user: what the user's scope and the provinces' schedules are kept under."""
+    return (select(MapRevision.value).where(MapRevision.id == 1).scalar_subquery(),
+            select(CalendarRevision.value).where(CalendarRevision.id == 1).scalar_subquery())
 
 
 @lru_cache(maxsize=1)
 def _session_user():
     """The user of a live session with its unit and its unread notifications, which every page
-    shows, and the map's revision, which its scope is kept under (units/scopes.py): one statement
-    per request, built once."""
+    shows, and the revisions its scope (units/scopes.py), the schedules (deadlines.py) and its
+    home page's origins (main/routes.py) are kept under: the map's, the calendars' and its own
+    province's (the top of its unit's tree, at most two parents up). One statement per request,
+    built once."""
     unread = (select(func.count()).select_from(Notification)
               .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
-    return (select(User, unread, map_revision()).join(LoginSession, LoginSession.user_id == User.id)
+    own, parent, grandparent = aliased(Unit), aliased(Unit), aliased(Unit)
+    province_revision = func.coalesce(grandparent.revision, parent.revision, own.revision)
+    return (select(User, unread, *revisions(), province_revision).join(LoginSession, LoginSession.user_id == User.id)
+            .join(own, own.id == User.unit_id).outerjoin(parent, parent.id == own.parent_id)
+            .outerjoin(grandparent, grandparent.id == parent.parent_id)
             .options(joinedload(User.unit))
             .where(User.id == bindparam("user_id", type_=Integer), LoginSession.key_hash == bindparam("key_hash"),
                    LoginSession.ended_at.is_(None)))

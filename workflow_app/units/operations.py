@@ -247,6 +247,16 @@ def origins(unit: Unit) -> list[Origin]:
     return list(found.values())
 
 
+def own_origins(user) -> Sequence[Origin]:
+    """origins() of the user's own unit, which its home page shows, kept per process under the
+    map's revision (the lineage) and its province's, read with the user: a recognition of a unit
+    it was formed from, given or revoked, advances the revision of every province formed from that
+    unit (revisions.advance), the user's among them."""
+    if user.province_revision is None:
+        return origins(user.unit)
+    return scopes.of(user, ("origins", user.province_revision), lambda: origins(user.unit))
+
+
 @lru_cache(maxsize=1)
 def _origins_statement():
     """origins' one statement, built once (every home page and dossier page asks, and nearly

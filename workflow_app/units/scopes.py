@@ -5,19 +5,17 @@ operations.ids_within) is read on every page that lists dossiers or the trail; i
 unit tree and the lineage alone, which change a few times a year. The database advances the map's
 revision with every change to either (models.MapRevision, triggers of migration 0012), and the
 revision is read with the signed-in user (auth/operations.py, api/tokens.py), in the statement
-every request makes anyway. A scope worked out once is kept under the revision it was read at:
-the first request after a change reads a new revision and works the scope out again. No server
-keeps anything another could contradict: a revision never goes back, and a scope kept under one
-was read at it or after it (a request that read the revision before a change and the units after
-it keeps the newer scope under the older revision, which no later request asks for).
+every request makes anyway. A scope worked out once is kept under the revision it was read at
+(pagecache.Newest): the first request after a change reads a new revision and works the scope
+out again.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Callable, Hashable, Sequence
 
 from flask import current_app
+
+from ..pagecache import Newest
 
 SIZE = 4096  # scopes per process (a commune's is one id, a district's ~20, a province's ~700)
 
@@ -35,32 +33,13 @@ class Scope(tuple):
         return self._text
 
 
-class Scopes:
-    """The scopes of the newest revision seen, the least recently used leaving first when full;
-    a newer revision empties it."""
+class Scopes(Newest):
+    """The scopes of the newest map revision seen, each kept as a Scope."""
 
     def __init__(self, size: int = SIZE):
-        self.size = size
-        self.revision = -1
-        self._kept: OrderedDict[Hashable, Scope] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(size)
 
-    def get(self, key: Hashable, revision: int, read: Callable[[], list]) -> Scope:
-        """What read() gives, kept under `key` (what is read, of which unit) at `revision`."""
-        with self._lock:
-            if revision == self.revision and key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
-        scope = Scope(read())
-        with self._lock:
-            if revision > self.revision:
-                self.revision = revision
-                self._kept.clear()
-            if revision == self.revision:  # an older revision's scope is used, not kept
-                self._kept[key] = scope
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
-        return scope
+    wrap = Scope
 
 
 def kept() -> Scopes:
@@ -68,9 +47,10 @@ def kept() -> Scopes:
     return current_app.extensions["scopes"]
 
 
-def of(user, what: str, read: Callable[[], list]) -> Sequence:
-    """read() of the user's unit (`what` names what it reads: "ids", "codes"), kept under the
-    map's revision read with the user; read afresh for a user not read with it (None)."""
+def of(user, what: Hashable, read: Callable[[], list]) -> Sequence:
+    """read() of the user's unit (`what` names what it reads: "ids", "codes", and anything else
+    it depends on), kept under the map's revision read with the user; read afresh for a user not
+    read with it (None)."""
     if user.map_revision is None:
         return read()
     return kept().get((what, user.unit_id), user.map_revision, read)
