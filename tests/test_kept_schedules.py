@@ -108,7 +108,7 @@ def test_a_schedule_seen_again_is_not_read_again(app, client, people, make_dossi
     again, kept = count_queries(lambda: client.get(path))
     assert first.status_code == 200 and first.get_data() == again.get_data()
     assert kept == read - 1, count_queries.last
-    raw("UPDATE unit SET name = name WHERE code = '84'")  # not a calendar: it stays kept
+    raw("UPDATE unit SET search_name = search_name WHERE code = '84'")  # not a calendar: it stays kept
     assert count_queries(lambda: client.get(path))[1] == kept
     raw("DELETE FROM calendar_day")
     assert count_queries(lambda: client.get(path))[1] == read

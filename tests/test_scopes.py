@@ -35,7 +35,8 @@ def raw(statement: str, **params) -> None:
     ("a lineage line added", True),
     ("a lineage line removed", True),
     ("a unit removed", True),
-    ("a commune renamed", False),
+    ("a commune renamed", True),  # the districts to filter by and the origins kept under it show names
+    ("a commune's search key rewritten", False),
     ("a province's revision advanced (a dossier moved)", False),
 ])
 def test_the_map_revision_moves_with_the_tree_and_nothing_else(app, change, advances):
@@ -59,6 +60,8 @@ def test_the_map_revision_moves_with_the_tree_and_nothing_else(app, change, adva
         "a lineage line removed": lambda: raw("DELETE FROM unit_lineage"),
         "a unit removed": lambda: (raw("DELETE FROM unit_lineage"), raw("DELETE FROM unit WHERE code = '99001'")),
         "a commune renamed": lambda: raw("UPDATE unit SET name = 'Xã Mỹ Cẩm A' WHERE id = :id", id=commune),
+        "a commune's search key rewritten": lambda: raw("UPDATE unit SET search_name = 'xa my cam' WHERE id = :id",
+                                                        id=commune),
         "a province's revision advanced (a dossier moved)": lambda: raw(
             "UPDATE unit SET revision = revision + 1 WHERE code = '84'"),
     }
@@ -96,6 +99,14 @@ def test_a_commune_moved_away_leaves_the_kept_scope_at_once(app, people, make_do
     assert NAME in district_list()
 
 
+def test_a_district_renamed_past_the_application_shows_in_the_lists_filter_at_once(app, client, people):
+    client.post("/login", data={"username": people["pv05_officer"].username, "password": TEST_PASSWORD})
+    assert ">Huyện Càng Long</option>" in client.get("/dossiers/").get_data(as_text=True)
+    raw("UPDATE unit SET name = 'Thị xã Càng Long' WHERE code = '844'")
+    page = client.get("/dossiers/").get_data(as_text=True)
+    assert ">Thị xã Càng Long</option>" in page and "Huyện Càng Long" not in page
+
+
 def test_a_commune_formed_from_ones_in_scope_brings_its_dossiers(app, people, make_dossier, client):
     """On the 2025 map a province's scope reaches back along the lineage: a line added by hand
     brings the old commune's dossiers into the new province's list at the next request."""
@@ -119,7 +130,8 @@ def test_a_commune_formed_from_ones_in_scope_brings_its_dossiers(app, people, ma
 
 
 @pytest.mark.parametrize("path, kept_with_it", [
-    ("/dossiers/", 0), ("/", 1), ("/audit/", 0), ("/admin/users", 0),  # the home page: its unit's origins too
+    # the dossier list: the districts to filter by too; the home page: its unit's origins
+    ("/dossiers/", 1), ("/", 1), ("/audit/", 0), ("/admin/users", 0),
 ])
 def test_a_scope_seen_again_is_not_read_again(app, client, people, make_dossier, count_queries, path, kept_with_it):
     make_dossier(COMMUNE, "xa-ntm-19.2", "commune_submitted")
@@ -130,7 +142,7 @@ def test_a_scope_seen_again_is_not_read_again(app, client, people, make_dossier,
     assert first.status_code == again.status_code == 200
     assert kept == read - 1 - kept_with_it, count_queries.last
     assert not any("RECURSIVE" in q for q in count_queries.last), count_queries.last
-    raw("UPDATE unit SET name = name WHERE code = '84'")  # not the map: the scope stays kept
+    raw("UPDATE unit SET search_name = search_name WHERE code = '84'")  # not the map: the scope stays kept
     assert count_queries(lambda: client.get(path))[1] == kept
     raw("UPDATE unit SET parent_id = parent_id WHERE code = '844'")  # the map, unchanged but touched
     assert count_queries(lambda: client.get(path))[1] == read

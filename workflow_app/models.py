@@ -158,11 +158,11 @@ class UnitLineage(db.Model):
 
 class MapRevision(db.Model):
     """The map's revision, one row: a number that the database itself advances with every change
-    to the unit tree or its lineage (a unit added, removed, moved to another parent or given
-    another code; a lineage line added, changed or removed: triggers, migration 0012), whoever
-    makes it. What a scope holds (units/operations.ids_within, its units' codes) depends on nothing
-    else, so a scope worked out once is kept per process under the revision it was read at
-    (units/scopes.py)."""
+    to the unit tree or its lineage (a unit added, removed, moved to another parent, given another
+    code or renamed; a lineage line added, changed or removed: triggers, migrations 0012 and 0014),
+    whoever makes it. What a scope holds (units/operations.ids_within, its units' codes and names)
+    depends on nothing else, so what is worked out of it once is kept per process under the
+    revision it was read at (units/scopes.py)."""
 
     __tablename__ = "map_revision"
 

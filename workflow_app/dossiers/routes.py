@@ -23,8 +23,8 @@ from ..models import Dossier, Unit
 from ..units.operations import (
     among,
     containing,
-    districts_among,
-    origins,
+    districts_of,
+    kept_origins,
     route_of,
     scope_of,
     search_key,
@@ -75,7 +75,7 @@ def _listed():
     form.state.choices = _state_choices()
     form.sort.choices = [("", _("Latest change first")), ("due", _("Due first"))]
     scope = scope_of(current_user)
-    districts = districts_among(scope)
+    districts = districts_of(current_user)
     form.district.choices = [("", "—")] + [(d.code, d.name) for d in districts]
     form.validate()  # a field that fails shows its message and filters nothing; the others filter
     given = form.accepted
@@ -204,7 +204,7 @@ def _render_detail(dossier: Dossier, status: int = 200, *, errors=None, submitte
         dossier=dossier,
         cset=queries.criteria_set_of(dossier),
         route=states.ROUTES.routes[dossier.route],
-        origins=origins(dossier.unit),
+        origins=kept_origins(current_user, dossier.unit, dossier.unit.province.revision),
         evaluation=evaluation,
         groups=criteria_views(dossier, evaluation, children),
         transitions=queries.transitions_for(current_user, dossier, evaluation, children.verdicts),

@@ -12,7 +12,7 @@ from ..i18n import LANGUAGES
 from ..models import Notification
 from ..roles import Role
 from ..transaction import unit_of_work
-from ..units.operations import own_origins, route_of
+from ..units.operations import kept_origins, route_of
 from . import bp
 
 
@@ -28,7 +28,7 @@ def index():
     route = route_of(unit, today_in_vietnam().year) if current_user.role == Role.commune_officer.value else None
     return render_template(f"main/home_{current_user.role}.html", unit=unit,
                            inbox=inbox_for(current_user, limit=None if whole else INBOX_ROWS),
-                           origins=own_origins(current_user), route=route)
+                           origins=kept_origins(current_user, unit, current_user.province_revision), route=route)
 
 
 @bp.route("/lang/<code>")

@@ -247,14 +247,14 @@ def origins(unit: Unit) -> list[Origin]:
     return list(found.values())
 
 
-def own_origins(user) -> Sequence[Origin]:
-    """origins() of the user's own unit, which its home page shows, kept per process under the
-    map's revision (the lineage) and its province's, read with the user: a recognition of a unit
-    it was formed from, given or revoked, advances the revision of every province formed from that
-    unit (revisions.advance), the user's among them."""
-    if user.province_revision is None:
-        return origins(user.unit)
-    return scopes.of(user, ("origins", user.province_revision), lambda: origins(user.unit))
+def kept_origins(user, unit: Unit, province_revision: int | None) -> Sequence[Origin]:
+    """origins(unit), kept per process under the map's revision (the lineage, the names) and the
+    revision of the unit's province, read in this request: a recognition given or revoked in a unit
+    it was formed from advances the revision of every province formed from that unit
+    (revisions.advance), the unit's own among them."""
+    if user.map_revision is None or province_revision is None:
+        return origins(unit)
+    return scopes.kept().get(("origins", unit.id, province_revision), user.map_revision, lambda: origins(unit))
 
 
 @lru_cache(maxsize=1)
@@ -415,6 +415,11 @@ def districts_among(ids: list[int]) -> list:
     """The districts among these units, as rows (id, code, name) in the order of their codes: the
     dossier list's filter, on every view of it (a statement built once)."""
     return db.session.execute(_districts_among(db.session.get_bind().dialect.name), {"ids": ids}).all()
+
+
+def districts_of(user) -> Sequence:
+    """districts_among(the user's scope), kept under the map's revision read with the user."""
+    return scopes.of(user, "districts", lambda: districts_among(scope_of(user)))
 
 
 @lru_cache(maxsize=4)
