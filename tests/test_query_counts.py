@@ -133,3 +133,28 @@ def test_the_overview_seen_again_reads_only_the_signed_in_user(client, people, m
     make_dossier("29272", "xa-ntm-19.2", "recognized")
     _changed, after_a_change = count_queries(lambda: client.get("/reports/dashboard?year=2024"))
     assert after_a_change == computed
+
+
+@pytest.mark.parametrize("role, waiting, sent, units", [
+    # Càng Long's officer: a commune's dossier sent up to it, and one it approved, now with PV05.
+    ("district_officer", "commune_submitted", "district_reviewed", ("29269", "29272")),
+    # Mỹ Cẩm's officer: its dossier returned to it, and one it sent, now with the district.
+    ("commune_officer", "returned", "commune_submitted", ("29269", "29269")),
+])
+def test_a_home_page_reads_both_its_lists_in_one_statement(app, client, people, make_dossier, count_queries,
+                                                            role, waiting, sent, units):
+    """What waits for the officer and what the officer sent on, each with its count, one statement
+    after the signed-in user's (a commune's route, walked up to its province, is kept with its
+    scope): the lists' rows come out in their own order, each in its own table."""
+    first = make_dossier(units[0], "xa-ntm-19.2", waiting)
+    second = make_dossier(units[1], "xa-ntm-nc-19.2", sent)
+    client.post("/login", data={"username": people[role].username, "password": TEST_PASSWORD})
+    client.get("/")  # what is kept (the scope, the unit's origins) is kept from here on
+    response, queries = count_queries(lambda: client.get("/"))
+    assert queries == 2, count_queries.last
+    assert sum("ORDER BY anon_1.list, anon_1.place" in q for q in count_queries.last) == 1
+    page = response.get_data(as_text=True)
+    waiting_table, sent_table = page.split('data-testid="waiting"')[1], page.split('data-testid="sent"')[1]
+    assert f"/dossiers/{first.id}\"" in waiting_table.split("</table>")[0]
+    assert f"/dossiers/{second.id}\"" in sent_table.split("</table>")[0]
+    assert f"/dossiers/{second.id}\"" not in waiting_table.split("</table>")[0]

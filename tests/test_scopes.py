@@ -107,6 +107,29 @@ def test_a_district_renamed_past_the_application_shows_in_the_lists_filter_at_on
     assert ">Thị xã Càng Long</option>" in page and "Huyện Càng Long" not in page
 
 
+def test_a_commune_moved_to_a_province_on_another_route_says_so_at_once(app, client, people, monkeypatch):
+    """A commune's home page says where its dossier goes, by its province's route (kept with its
+    scope): moved by SQL under a province whose communes send straight to PV05, it says so at the
+    next request."""
+    import states
+    from states.routes import Assignment, RouteTable
+    from workflow_app.units.operations import load_units
+
+    load_units(["86"])  # Vĩnh Long, old map
+    db.session.commit()
+    monkeypatch.setattr(states, "ROUTES", RouteTable(states.ROUTES.routes, states.ROUTES.assignments + (
+        Assignment("direct", "legacy", province="86"),)))
+    client.post("/login", data={"username": people["commune_officer"].username, "password": TEST_PASSWORD})
+    to_district, to_pv05 = "và gửi Công an huyện.", "gửi Phòng PV05 Công an tỉnh."
+    home = client.get("/").get_data(as_text=True)
+    assert to_district in home and to_pv05 not in home
+    assert to_district in client.get("/").get_data(as_text=True)  # from the kept province
+    vinh_long_district = db.session.scalar(sa.select(Unit.id).where(Unit.parent_id == unit_id("86")).limit(1))
+    raw("UPDATE unit SET parent_id = :parent WHERE code = :code", parent=vinh_long_district, code=COMMUNE)
+    home = client.get("/").get_data(as_text=True)
+    assert to_pv05 in home and to_district not in home
+
+
 def test_a_commune_formed_from_ones_in_scope_brings_its_dossiers(app, people, make_dossier, client):
     """On the 2025 map a province's scope reaches back along the lineage: a line added by hand
     brings the old commune's dossiers into the new province's list at the next request."""

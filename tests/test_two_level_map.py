@@ -348,7 +348,8 @@ def test_a_change_to_an_old_communes_dossier_advances_the_new_province_too(app, 
     assert "0/13<br>" in cang_long_2024()
 
 
-@pytest.mark.parametrize("page, kept_with_them", [("home", 0), ("its dossier's page", 1)])  # its schedule too
+# kept with them: the home page, the province its route is read by; the dossier page, its schedule
+@pytest.mark.parametrize("page, kept_with_them", [("home", 1), ("its dossier's page", 1)])
 def test_a_new_communes_pages_keep_its_origins_until_one_changes(people, reformed, app, make_dossier,
                                                                    count_queries, page, kept_with_them):
     """The home page of a commune of the new map, and its dossiers' pages, name the old communes it

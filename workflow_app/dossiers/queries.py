@@ -16,6 +16,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal,
     literal_column,
     null,
     or_,
@@ -366,47 +367,58 @@ def _list_statement(kind: str, given: tuple[str, ...], due_first: bool, dialect:
     return query.offset(bindparam("offset", type_=Integer)) if kind == "page" else query
 
 
+INBOX_KINDS = ("waiting", "sent")
+
+
 def inbox_for(user: User, limit: int | None = INBOX_ROWS) -> dict[str, InboxList]:
     """What waits for the user, and what the user moved on that is still with others; oldest first.
 
     Both follow from the workflow table: a dossier waits for the roles that may move it forward
     or back from its state; the submitting role sees only its own unit's dossiers.
     """
-    dialect = db.session.get_bind().dialect.name
-    statements = {kind: _inbox_statement(user.role, kind, limit is not None, dialect) for kind in ("waiting", "sent")}
+    statement, reads_scope = _inbox_statement(user.role, limit is not None, db.session.get_bind().dialect.name)
+    lists = {kind: InboxList([], 0) for kind in INBOX_KINDS}
+    if statement is None:
+        return lists
     params = {"own": user.unit_id, "limit": limit}
-    if any(reads_scope for _statement, reads_scope in statements.values()):  # not a commune's: its own unit
+    if reads_scope:  # not a commune's: its own unit
         params["scope"] = scope_of(user)
-
-    def fetch(statement) -> InboxList:
-        if statement is None:
-            return InboxList([], 0)
-        rows = db.session.execute(statement, params).all()
-        return InboxList([Listed(*row[:-1]) for row in rows], rows[0][-1] if rows else 0)
-
-    return {kind: fetch(statement) for kind, (statement, _reads_scope) in statements.items()}
+    for row in db.session.execute(statement, params):
+        listed = lists[INBOX_KINDS[row[-2]]]
+        listed.items.append(Listed(*row[:-3]))
+        listed.total = row[-3]
+    return lists
 
 
 @lru_cache(maxsize=32)
-def _inbox_statement(role: str, kind: str, limited: bool, dialect: str):
-    """One of a role's home lists as a statement built once per process, and whether it reads the
-    user's scope: the user's unit (`own`), scope (`scope`) and the rows shown (`limit`) are its
-    parameters. Built per request it cost more of the application's time than the database took
-    to answer it."""
-    parts, reads_scope = [], False
-    for workflow in states.WORKFLOWS.values():
-        wanted = workflow.waiting_for(role) if kind == "waiting" else workflow.sent_by(role)
-        if wanted:
-            own = role == workflow.submitting_role
-            reads_scope |= not own
-            whose = (Dossier.unit_id == bindparam("own", type_=Integer) if own
-                     else among_parameter(Dossier.unit_id, "scope", dialect))
-            parts.append(and_(Dossier.level == workflow.level, Dossier.route == workflow.route,
-                              Dossier.state.in_(wanted), whose))
-    if not parts:
+def _inbox_statement(role: str, limited: bool, dialect: str):
+    """A role's two home lists as one statement built once per process, and whether it reads the
+    user's scope: the user's unit (`own`), scope (`scope`) and the rows shown of each list
+    (`limit`) are its parameters. Each row comes with the count of all that its list holds, its
+    list (an index of INBOX_KINDS) and its place in the list, which the rows come out in: one
+    statement, however many there are (built per request it cost more of the application's time
+    than the database took to answer it; two statements cost a round trip more)."""
+    lists, reads_scope = [], False
+    for position, kind in enumerate(INBOX_KINDS):
+        parts = []
+        for workflow in states.WORKFLOWS.values():
+            wanted = workflow.waiting_for(role) if kind == "waiting" else workflow.sent_by(role)
+            if wanted:
+                own = role == workflow.submitting_role
+                reads_scope |= not own
+                whose = (Dossier.unit_id == bindparam("own", type_=Integer) if own
+                         else among_parameter(Dossier.unit_id, "scope", dialect))
+                parts.append(and_(Dossier.level == workflow.level, Dossier.route == workflow.route,
+                                  Dossier.state.in_(wanted), whose))
+        if not parts:
+            continue
+        # The one due first on top; those with no due date after, the longest waiting first.
+        order = (Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id)
+        query = (listed_select(func.count().over(), literal(position, Integer).label("list"),
+                               func.row_number().over(order_by=order).label("place"))
+                 .where(or_(*parts)).order_by(*order))
+        lists.append(query.limit(bindparam("limit", type_=Integer)) if limited else query)
+    if not lists:
         return None, False
-    # Each row comes with the count of all that match: one statement, however many there are.
-    # The one due first on top; those with no due date after, the longest waiting first.
-    query = (listed_select(func.count().over()).where(or_(*parts))
-             .order_by(Dossier.due_on.is_(None), Dossier.due_on, Dossier.state_changed_at, Dossier.id))
-    return (query.limit(bindparam("limit", type_=Integer)) if limited else query), reads_scope
+    both = union_all(*(select(listed.subquery()) for listed in lists)).subquery()
+    return select(both).order_by(both.c.list, both.c.place), reads_scope

@@ -12,7 +12,7 @@ from ..i18n import LANGUAGES
 from ..models import Notification
 from ..roles import Role
 from ..transaction import unit_of_work
-from ..units.operations import kept_origins, route_of
+from ..units.operations import kept_origins, own_route
 from . import bp
 
 
@@ -25,7 +25,8 @@ def index():
     whole = request.args.get("all") == "1"  # every dossier of the lists, not only the first ones
     # A commune's page says where its dossier goes this year (its route reads the province: a walk
     # up the unit's parents, which the other roles' pages do not need).
-    route = route_of(unit, today_in_vietnam().year) if current_user.role == Role.commune_officer.value else None
+    commune = current_user.role == Role.commune_officer.value
+    route = own_route(current_user, today_in_vietnam().year) if commune else None
     return render_template(f"main/home_{current_user.role}.html", unit=unit,
                            inbox=inbox_for(current_user, limit=None if whole else INBOX_ROWS),
                            origins=kept_origins(current_user, unit, current_user.province_revision), route=route)

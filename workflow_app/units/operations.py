@@ -175,6 +175,13 @@ def route_of(unit: Unit, year: int) -> states.Route:
     return states.ROUTES.route_for(unit.map, unit.province.code, year)
 
 
+def own_route(user, year: int) -> states.Route:
+    """route_of(the user's unit, year), which a commune's home page shows: its province's code is
+    kept under the map's revision read with the user (the walk up the unit's parents is the map's)."""
+    province = scopes.of(user, "province", lambda: [user.unit.province.code])
+    return states.ROUTES.route_for(user.unit.map, province[0], year)
+
+
 def nation() -> Unit:
     """The nation, made on first use: the unit of the ministry's readers, above every province."""
     unit = db.session.execute(select(Unit).where(Unit.level == Level.nation.value)).scalar_one_or_none()
