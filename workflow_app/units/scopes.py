@@ -3,11 +3,13 @@
 A user's scope (the ids of the units its unit reaches down the tree and back along the lineage:
 operations.ids_within) is read on every page that lists dossiers or the trail; it depends on the
 unit tree and the lineage alone, which change a few times a year. The database advances the map's
-revision with every change to either (models.MapRevision, triggers of migration 0012), and the
-revision is read with the signed-in user (auth/operations.py, api/tokens.py), in the statement
-every request makes anyway. A scope worked out once is kept under the revision it was read at
-(pagecache.Newest): the first request after a change reads a new revision and works the scope
-out again.
+revision with every change to either, names included (models.MapRevision, triggers of migrations
+0012 and 0014), and the revision is read with the signed-in user (auth/operations.py,
+api/tokens.py), in the statement every request makes anyway. A scope worked out once is kept under
+the revision it was read at (pagecache.Newest): the first request after a change reads a new
+revision and works the scope out again. What else a page reads of the map alone is kept with the
+scopes (units/operations.py): the districts the dossier list filters by, the province a commune's
+route is read by, and the units a unit was formed from (under its province's revision too).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from flask import current_app
 
 from ..pagecache import Newest
 
-SIZE = 4096  # scopes per process (a commune's is one id, a district's ~20, a province's ~700)
+SIZE = 4096  # kept per process (a commune's scope is one id, a district's ~20, a province's ~700)
 
 
 class Scope(tuple):
@@ -36,10 +38,10 @@ class Scope(tuple):
 class Scopes(Newest):
     """The scopes of the newest map revision seen, each kept as a Scope."""
 
+    wrap = Scope
+
     def __init__(self, size: int = SIZE):
         super().__init__(size)
-
-    wrap = Scope
 
 
 def kept() -> Scopes:
