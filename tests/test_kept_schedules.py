@@ -5,14 +5,14 @@ import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from workflow_app.clock import today_in_vietnam
 from workflow_app.deadlines import WorkCalendar
 from workflow_app.extensions import db
-from workflow_app.models import CalendarRevision, Unit
+from workflow_app.models import CalendarRevision
 
 from .conftest import TEST_PASSWORD
+from .test_scopes import raw, unit_id
 
 COMMUNE = "29269"  # Xã Mỹ Cẩm, in Huyện Càng Long (844), Trà Vinh (84)
 
@@ -22,14 +22,8 @@ def revision() -> int:
     return db.session.get(CalendarRevision, 1).value
 
 
-def raw(statement: str, **params) -> None:
-    """A change as psql would make it: SQL past the application's operations."""
-    db.session.execute(sa.text(statement), params)
-    db.session.commit()
-
-
 def province() -> int:
-    return db.session.scalar(sa.select(Unit.id).where(Unit.code == "84"))
+    return unit_id("84")
 
 
 DAY_OFF = ("INSERT INTO calendar_day (province_id, day, working, note) "
