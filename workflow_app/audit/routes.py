@@ -11,7 +11,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ..clock import start_of_day, utcnow
 from ..exports import Sheet, csv_download, xlsx_download
-from ..extensions import db
+from ..extensions import db, reads_in_transaction
 from ..formatting import format_datetime_vn, role_label, state_label
 from ..forms import DayField, Form
 from ..models import AccessEntry, Dossier, User
@@ -97,6 +97,7 @@ def _filters_line(form: AuditFilterForm) -> str:
 
 
 @bp.route("/export.csv")
+@reads_in_transaction  # its rows stream through a server-side cursor
 @readers_only
 def export_csv():
     _form, f = _filter_form()
@@ -104,6 +105,7 @@ def export_csv():
 
 
 @bp.route("/export.xlsx")
+@reads_in_transaction  # its rows stream through a server-side cursor
 @readers_only
 def export_xlsx():
     form, f = _filter_form()
@@ -164,6 +166,7 @@ def access_log():
 
 
 @bp.route("/access.xlsx")
+@reads_in_transaction  # its rows stream through a server-side cursor
 @readers_only
 def access_log_xlsx():
     form, query = _access_query()

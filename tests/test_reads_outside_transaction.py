@@ -1,0 +1,55 @@
+"""A request that reads (GET, HEAD) reads PostgreSQL outside a transaction: no BEGIN before its
+first statement and no ROLLBACK after its last, two of a signed-in page's round trips. A request
+that writes (POST) runs in one transaction as before, and so does a reading view that streams
+through a server-side cursor (the exports of the trail and of the access log)."""
+import pytest
+import sqlalchemy as sa
+from flask import jsonify
+
+from workflow_app.extensions import db, reads_in_transaction
+
+
+def add_probe(app) -> None:
+    """Routes that say how the request's statements were run: each statement in a transaction of
+    its own (the clock of the transaction is the statement's), or all in one."""
+
+    def probe():
+        connection = db.session.connection()
+        driver = connection.connection.driver_connection
+        if connection.dialect.name == "sqlite":  # None: the driver's autocommit mode
+            return jsonify({"autocommit": driver.isolation_level is None})
+        answer = {"autocommit": driver.autocommit}
+        db.session.execute(sa.text("SELECT pg_sleep(0.01)"))
+        answer["own_transaction"] = db.session.scalar(sa.text("SELECT transaction_timestamp() = statement_timestamp()"))
+        return jsonify(answer)
+
+    app.add_url_rule("/probe", "probe", probe, methods=["GET", "POST"])
+    app.add_url_rule("/probe-streamed", "probe_streamed", reads_in_transaction(lambda: probe()))
+
+
+@pytest.mark.parametrize("method, path, outside", [
+    ("GET", "/probe", True),
+    ("POST", "/probe", False),
+    ("GET", "/probe-streamed", False),  # marked: its server-side cursor lives in a transaction
+])
+def test_how_a_request_runs_its_statements(app, client, backend, method, path, outside):
+    add_probe(app)
+    app.config["WTF_CSRF_ENABLED"] = False
+    answer = client.open(path, method=method).get_json()
+    if backend == "postgresql":
+        assert answer == {"autocommit": outside, "own_transaction": outside}
+    else:  # SQLite's driver begins no transaction for a read: nothing is changed there
+        assert answer == {"autocommit": False}
+
+
+def test_a_connection_given_back_after_a_read_writes_in_a_transaction_again(app, client, backend):
+    """The pool's connections are shared by reading and writing requests: the autocommit a read
+    set is undone when its connection goes back, and a write that fails leaves nothing behind."""
+    add_probe(app)
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.get("/probe").status_code == 200
+    with db.engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert (driver.isolation_level is not None) if backend == "sqlite" else not driver.autocommit
+    assert client.post("/probe").get_json()["autocommit"] is False
+
