@@ -53,3 +53,22 @@ def test_a_connection_given_back_after_a_read_writes_in_a_transaction_again(app,
         assert (driver.isolation_level is not None) if backend == "sqlite" else not driver.autocommit
     assert client.post("/probe").get_json()["autocommit"] is False
 
+
+
+def test_a_dossier_opened_is_logged_and_its_page_read_through_one_connection(app, client, backend, people, make_dossier,
+                                                                              login):
+    """Who opened what is written and kept at once; on PostgreSQL its INSERT commits itself and the
+    page reads on through the connection it had (a commit would give it back, and the next
+    statement take one again, pinged first: a round trip)."""
+    dossier = make_dossier("29269", "xa-ntm-19.2", "commune_submitted")
+    login(people["district_officer"])
+    client.get(f"/dossiers/{dossier.id}")  # the first view reads what later ones find kept
+    taken = []
+    sa.event.listen(db.engine.pool, "checkout", lambda *_args: taken.append(1))
+    assert client.get(f"/dossiers/{dossier.id}").status_code == 200
+    connections = len(taken)
+    with db.engine.connect() as other:  # committed: another connection reads both entries
+        assert other.scalar(sa.text("SELECT count(*) FROM access_log WHERE dossier_id = :id AND action = 'view'"),
+                            {"id": dossier.id}) == 2
+    if backend == "postgresql":
+        assert connections == 1

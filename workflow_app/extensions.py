@@ -63,6 +63,12 @@ def _outside_transaction(engine):
         return engine.autocommit_twin
 
 
+def commits_each_statement() -> bool:
+    """Whether the session's statements are committed one by one as they run (a reading request
+    on PostgreSQL): a write then needs no commit of its own, which would give the connection back."""
+    return db.session.get_bind().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
 def reads_in_transaction(view):
     """Mark a reading view whose statements need a transaction: a long export streamed through a
     server-side cursor (which PostgreSQL keeps only inside one)."""
