@@ -66,8 +66,8 @@ end
 """
 
 
-def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # nosec B603
+def start(command: list[str], env: dict, port: int, cwd: Path = ROOT) -> subprocess.Popen:
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # nosec B603
     probe = f"http://127.0.0.1:{port}/ping" if port == REF_PORT else f"http://127.0.0.1:{port}/login"
     for _ in range(300):
         try:
@@ -121,18 +121,18 @@ def verify_audit(env: dict) -> dict:
             "command_seconds": round(took, 1), "ok": verified.returncode == 0}
 
 
-def session_cookie(username: str) -> str:
+def session_cookie(username: str, port: int = APP_PORT) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"http://127.0.0.1:{APP_PORT}/login").read().decode()  # nosec B310
+    page = opener.open(f"http://127.0.0.1:{port}/login").read().decode()  # nosec B310
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": PASSWORD}).encode()
-    opener.open(f"http://127.0.0.1:{APP_PORT}/login", data)  # nosec B310
+    opener.open(f"http://127.0.0.1:{port}/login", data)  # nosec B310
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def api_token(username: str) -> str:
-    request = urllib.request.Request(f"http://127.0.0.1:{APP_PORT}/api/v1/tokens", method="POST",
+def api_token(username: str, port: int = APP_PORT) -> str:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/tokens", method="POST",
                                      data=json.dumps({"username": username, "password": PASSWORD}).encode(),
                                      headers={"Content-Type": "application/json"})
     return json.load(urllib.request.urlopen(request))["token"]  # nosec B310
