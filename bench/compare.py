@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load import (  # noqa: E402 - the load run's own pieces
-    BIN, REF_PORT, ROOT, api_token, cpu_seconds, session_cookie, start, wrk)
+    BIN, REF_PORT, ROOT, api_token, cpu_seconds, server_env, session_cookie, start, wrk)
 
 BEFORE_PORT, AFTER_PORT = 8804, 8805
 
@@ -54,15 +54,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is required")
-    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "SECRET_KEY": "bench-secret-key",
-           "AUDIT_KEY": os.environ.get("AUDIT_KEY", "bench-audit-key")}
     gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "-w", "4", "--threads", "4", "--log-level", "warning"]
     sides = {"before": (args.before.resolve(), BEFORE_PORT), "after": (ROOT, AFTER_PORT)}
-    servers = {side: start(gunicorn + ["-b", f"127.0.0.1:{port}", "workflow_app.wsgi:app"],
-                           {**env, "PYTHONPATH": str(root)}, port, cwd=root)
+    servers = {side: start(gunicorn + ["-b", f"127.0.0.1:{port}", "workflow_app.wsgi:app"], server_env(url, root),
+                           port, cwd=root)
                for side, (root, port) in sides.items()}
     servers["fortunes"] = start(gunicorn + ["-b", f"127.0.0.1:{REF_PORT}", "bench.reference_app:create()"],
-                                {**env, "PYTHONPATH": str(ROOT)}, REF_PORT)
+                                server_env(url), REF_PORT)
     try:
         pages = targets(url)
         headers = {}

@@ -66,6 +66,12 @@ end
 """
 
 
+def server_env(url: str, root: Path = ROOT) -> dict:
+    """The environment the servers run in: the bench database, the secrets generate.py sealed with."""
+    return {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "SECRET_KEY": "bench-secret-key",
+            "AUDIT_KEY": os.environ.get("AUDIT_KEY", "bench-audit-key"), "PYTHONPATH": str(root)}
+
+
 def start(command: list[str], env: dict, port: int, cwd: Path = ROOT) -> subprocess.Popen:
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # nosec B603
     probe = f"http://127.0.0.1:{port}/ping" if port == REF_PORT else f"http://127.0.0.1:{port}/login"
@@ -265,8 +271,7 @@ def main() -> None:
     parser.add_argument("--no-scale-out", action="store_true", help="skip the run with two application servers")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is required")
-    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "SECRET_KEY": "bench-secret-key",
-           "AUDIT_KEY": os.environ.get("AUDIT_KEY", "bench-audit-key"), "PYTHONPATH": str(ROOT)}
+    env = server_env(url)
     gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "-w", "4", "--threads", "4", "--log-level", "warning"]
     app = start(gunicorn + ["-b", f"127.0.0.1:{APP_PORT}", "workflow_app.wsgi:app"], env, APP_PORT)
     ref = start(gunicorn + ["-b", f"127.0.0.1:{REF_PORT}", "bench.reference_app:create()"], env, REF_PORT)
