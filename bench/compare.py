@@ -81,8 +81,8 @@ def main() -> None:
                     spent = cpu_seconds(servers[side].pid)
                     result = wrk(address, args.seconds, header)
                     spent = cpu_seconds(servers[side].pid) - spent
-                    if result["non_2xx"]:
-                        sys.exit(f"{side}, {name}: {result['non_2xx']} answers not 2xx or 3xx")
+                    if result["non_2xx"] or not result["requests"]:
+                        sys.exit(f"{side}, {name}: {result['requests']} answers, {result['non_2xx']} not 2xx or 3xx")
                     measured.setdefault((name, side), []).append((spent / result["requests"] * 1000, result["p99_ms"]))
         print("| page | CPU ms/request, before → after | share of fortunes' CPU, before → after | p99 ms, before → after |")
         print("|---|---|---|---|")
