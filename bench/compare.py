@@ -23,24 +23,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load import (  # noqa: E402 - the load run's own pieces
-    BIN, REF_PORT, ROOT, api_token, cpu_seconds, server_env, session_cookie, start, wrk)
+    BIN, REF_PORT, ROOT, api_token, cpu_seconds, server_env, session_cookie, start, subjects, wrk)
 
 BEFORE_PORT, AFTER_PORT = 8804, 8805
 
 
 def targets(url: str) -> list[tuple[str, str, str]]:
     """(name, path, who): a cookie for a username, a bearer token for "api:<username>"."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
 
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as connection:
-        big = connection.execute(text("SELECT d.id FROM dossier d JOIN unit u ON u.id = d.unit_id "
-                                      "WHERE d.criteria_set = 'xa-dien-hinh-antt' AND u.map = 'legacy' "
-                                      "ORDER BY d.id LIMIT 1")).scalar()
-        district = connection.execute(text("SELECT username FROM user_account WHERE role = 'district_officer' "
-                                           "ORDER BY id LIMIT 1")).scalar()
-        pv05 = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
-                                       "AND username LIKE 'u%' ORDER BY id LIMIT 1")).scalar()
+        big, district, pv05, _pv05_2025 = subjects(connection)
     engine.dispose()
     return [("district inbox", "/", district), ("dossier list (PV05)", "/dossiers/", pv05),
             ("API dossier (34 criteria)", f"/api/v1/dossiers/{big}", f"api:{pv05}"),

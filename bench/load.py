@@ -263,6 +263,24 @@ def scale_out(env: dict, gunicorn: list[str], targets: list[tuple], seconds: int
         second.wait(timeout=20)
 
 
+def subjects(connection) -> tuple[int, str, str, str | None]:
+    """What the pages are asked about: the first 34-criterion dossier of the old map, the first
+    district officer, the first PV05 officer of the old map and of the 2025 map (whose scope reaches
+    back along the lineage to the old provinces' records: new Hà Nội's, the old Hà Nội's)."""
+    from sqlalchemy import text
+
+    def first(statement: str):
+        return connection.execute(text(statement)).scalar()
+
+    return (first("SELECT d.id FROM dossier d JOIN unit u ON u.id = d.unit_id WHERE d.criteria_set = "
+                  "'xa-dien-hinh-antt' AND u.map = 'legacy' ORDER BY d.id LIMIT 1"),
+            first("SELECT username FROM user_account WHERE role = 'district_officer' ORDER BY id LIMIT 1"),
+            first("SELECT username FROM user_account WHERE role = 'pv05_officer' AND username LIKE 'u%' "
+                  "ORDER BY id LIMIT 1"),
+            first("SELECT username FROM user_account WHERE role = 'pv05_officer' AND username LIKE 'n%' "
+                  "ORDER BY username LIMIT 1"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -281,17 +299,7 @@ def main() -> None:
 
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         with engine.connect() as connection:
-            big = connection.execute(text("SELECT d.id FROM dossier d JOIN unit u ON u.id = d.unit_id "
-                                          "WHERE d.criteria_set = 'xa-dien-hinh-antt' AND u.map = 'legacy' "
-                                          "ORDER BY d.id LIMIT 1")).scalar()
-            district = connection.execute(text("SELECT username FROM user_account WHERE role = 'district_officer' "
-                                               "ORDER BY id LIMIT 1")).scalar()
-            pv05 = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
-                                           "AND username LIKE 'u%' ORDER BY id LIMIT 1")).scalar()
-            # PV05 of a province of the 2025 map: its scope reaches back along the lineage to the old
-            # provinces' records (Hà Nội's: the old Hà Nội).
-            pv05_2025 = connection.execute(text("SELECT username FROM user_account WHERE role = 'pv05_officer' "
-                                                "AND username LIKE 'n%' ORDER BY username LIMIT 1")).scalar()
+            big, district, pv05, pv05_2025 = subjects(connection)
         cookies = {name: session_cookie(name) for name in (district, pv05, MINISTRY, pv05_2025) if name}
         token = api_token(pv05)
         app_base, ref_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{REF_PORT}"

@@ -24,6 +24,7 @@ def add_probe(app) -> None:
         return jsonify(answer)
 
     app.add_url_rule("/probe", "probe", probe, methods=["GET", "POST"])
+    # a view of its own, marked (the mark is the function's: probe itself stays unmarked)
     app.add_url_rule("/probe-streamed", "probe_streamed", reads_in_transaction(lambda: probe()))
 
 
@@ -44,7 +45,8 @@ def test_how_a_request_runs_its_statements(app, client, backend, method, path, o
 
 def test_a_connection_given_back_after_a_read_writes_in_a_transaction_again(app, client, backend):
     """The pool's connections are shared by reading and writing requests: the autocommit a read
-    set is undone when its connection goes back, and a write that fails leaves nothing behind."""
+    set is undone when its connection goes back, and a request that writes after it runs in a
+    transaction."""
     add_probe(app)
     app.config["WTF_CSRF_ENABLED"] = False
     assert client.get("/probe").status_code == 200
@@ -52,7 +54,6 @@ def test_a_connection_given_back_after_a_read_writes_in_a_transaction_again(app,
         driver = connection.connection.driver_connection
         assert (driver.isolation_level is not None) if backend == "sqlite" else not driver.autocommit
     assert client.post("/probe").get_json()["autocommit"] is False
-
 
 
 def test_a_dossier_opened_is_logged_and_its_page_read_through_one_connection(app, client, backend, people, make_dossier,

@@ -25,12 +25,12 @@ class Base(DeclarativeBase):
 
 class Session(FlaskSession):
     """Flask-SQLAlchemy's session, which reads PostgreSQL outside a transaction for a request that
-    reads (GET, HEAD).
+    reads (GET, HEAD, OPTIONS).
 
     psycopg opens a transaction with a round trip of its own (BEGIN) before the first statement,
-    and the end of the request closes it with another (ROLLBACK): two of the three or four round
-    trips of a signed-in page that reads one statement of its own, each a wait and a wake-up of the
-    worker. Under READ COMMITTED (PostgreSQL's default, and ours) every statement of a transaction
+    and the end of the request closes it with another (ROLLBACK): two of the four round trips a
+    signed-in page made besides its own statements (the pool's ping, BEGIN, the session's user,
+    ROLLBACK), each a wait and a wake-up of the worker. Under READ COMMITTED (PostgreSQL's default, and ours) every statement of a transaction
     reads a snapshot of its own anyway: a page read statement by statement reads what it read in
     one transaction. What such a request writes (the access log's entry, the language chosen) is
     one statement, committed at once as it was. A view that streams a long result through a
