@@ -11,7 +11,9 @@ from workflow_app.extensions import db, reads_in_transaction
 
 def add_probe(app) -> None:
     """Routes that say how the request's statements were run: each statement in a transaction of
-    its own (the clock of the transaction is the statement's), or all in one."""
+    its own (the clock of the transaction is the statement's), or all in one. Posted to without a
+    form, so without its CSRF token."""
+    app.config["WTF_CSRF_ENABLED"] = False
 
     def probe():
         connection = db.session.connection()
@@ -35,7 +37,6 @@ def add_probe(app) -> None:
 ])
 def test_how_a_request_runs_its_statements(app, client, backend, method, path, outside):
     add_probe(app)
-    app.config["WTF_CSRF_ENABLED"] = False
     answer = client.open(path, method=method).get_json()
     if backend == "postgresql":
         assert answer == {"autocommit": outside, "own_transaction": outside}
@@ -48,7 +49,6 @@ def test_a_connection_given_back_after_a_read_writes_in_a_transaction_again(app,
     set is undone when its connection goes back, and a request that writes after it runs in a
     transaction."""
     add_probe(app)
-    app.config["WTF_CSRF_ENABLED"] = False
     assert client.get("/probe").status_code == 200
     with db.engine.connect() as connection:
         driver = connection.connection.driver_connection
