@@ -175,6 +175,44 @@ def test_whole_process_by_api(people, api):
     assert download.status_code == 200 and download.data == PDF
 
 
+def test_each_move_answers_the_dossier_as_it_then_stands(people, api, make_dossier):
+    """A move's answer is built from what its guards read, as the move left it (not read again):
+    it says what the dossier's own address says right after — the verdicts a return cleared gone,
+    the move's entry last in the history, the decision recorded, the moves now open — for a
+    commune's dossier through every step and for a district's own (whose criteria count its communes)."""
+    huyen, pv05 = api(people["district_officer"]), api(people["pv05_officer"])
+    commune = make_dossier(COMMUNE, "xa-ntm-19.2", "district_reviewed")  # the district's verdicts given
+    district = make_dossier("844", "huyen-ntm-9.4", "district_reviewed")
+    today = today_in_vietnam().isoformat()
+
+    def agree(who, dossier_id, comment=""):
+        for c in who("GET", f"/dossiers/{dossier_id}").json["criteria"]:
+            assert who("PUT", f"/dossiers/{dossier_id}/criteria/{c['code']}/verdict",
+                       json={"agree": True, "comment": comment}).status_code == 200
+
+    steps = [
+        (pv05, commune.id, "return_to_district", {"comment": "Huyện thẩm định lại tiêu chí I.5"}, None),
+        (huyen, commune.id, "approve", {"comment": "Đã thẩm định lại"}, lambda: agree(huyen, commune.id)),
+        (pv05, commune.id, "verify", {}, lambda: agree(pv05, commune.id, "Đã xác minh")),
+        (pv05, commune.id, "recognize", {"decision_number": "15/QĐ-CAT", "decision_date": today,
+                                         "authority": "Công an tỉnh Trà Vinh"}, None),
+        (pv05, commune.id, "revoke", {"comment": "Phát hiện sai phạm", "decision_number": "20/QĐ-CAT"}, None),
+        (pv05, district.id, "return_to_district", {"comment": "Bổ sung báo cáo"}, None),
+    ]
+    for who, dossier_id, trigger, body, before in steps:
+        if before:
+            before()
+        seen = who("GET", f"/dossiers/{dossier_id}").json
+        moved = who("POST", f"/dossiers/{dossier_id}/transitions/{trigger}", json={"version": seen["version"], **body})
+        assert moved.status_code == 200, (trigger, moved.json)
+        assert moved.json == who("GET", f"/dossiers/{dossier_id}").json, trigger
+        last = moved.json["history"][-1]
+        assert (last["action"], last["from_state"], last["to_state"]) == (trigger, seen["state"], moved.json["state"])
+        assert len(moved.json["history"]) == len(seen["history"]) + 1
+    answered = moved.json  # the district's own dossier, returned by PV05
+    assert answered["state"] == "returned" and answered["history"][-1]["comment"] == "Bổ sung báo cáo"
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 

@@ -155,12 +155,14 @@ def get_criteria_set(code):
 # --- dossiers --------------------------------------------------------------------------------
 
 
-def dossier_json(dossier: Dossier, children: queries.Children | None = None) -> dict:
+def dossier_json(dossier: Dossier, children: queries.Children | None = None, evaluation=None) -> dict:
     """A dossier as the API gives it; `children` when the caller read them (queries.children_of(),
-    as a list does for its page), otherwise read here, as they stand in the database."""
+    as a list does for its page; a move, as it left them), otherwise read here, as they stand in
+    the database; `evaluation` when the caller has it (a move), otherwise evaluated here."""
     if children is None:
         children = queries.children_of([dossier.id])[dossier.id]
-    evaluation = queries.evaluate_dossier(dossier, children)
+    if evaluation is None:
+        evaluation = queries.evaluate_dossier(dossier, children)
     cset = queries.criteria_set_of(dossier)
     attestations = {a.criterion: a for a in children.attestations}
     verdicts: dict[str, list] = {}
@@ -354,10 +356,10 @@ def post_transition(dossier_id, trigger, body):
     if trigger not in TRIGGERS:
         raise NotFound(_("There is no action %(trigger)s.", trigger=trigger), field="trigger")
     with unit_of_work(keep_loaded=True):  # the answer is the dossier as moved: not read again
-        ops.fire_transition(g.api_user, dossier, trigger, version=body.get("version"), comment=body.get("comment", ""),
-                            decision_number=body.get("decision_number", ""), decision_date=body.get("decision_date"),
-                            authority=body.get("authority", ""))
-    return jsonify(dossier_json(dossier))
+        moved = ops.fire_transition(g.api_user, dossier, trigger, version=body.get("version"),
+                                    comment=body.get("comment", ""), decision_number=body.get("decision_number", ""),
+                                    decision_date=body.get("decision_date"), authority=body.get("authority", ""))
+    return jsonify(dossier_json(dossier, moved.children, moved.evaluation))
 
 
 @endpoint("/reports/verified", "GET",

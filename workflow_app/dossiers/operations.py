@@ -3,7 +3,7 @@ write their audit entry in the caller's transaction, and never commit. Reads are
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -31,7 +31,7 @@ from ..i18n import language
 from ..models import Attestation, Comment, Dossier, Evidence, User, Verdict
 from ..units.operations import get_unit, route_of
 from . import evidence as files
-from .queries import children_of, criteria_set_of, evaluate_dossier, guard_context
+from .queries import Children, Moved, children_of, criteria_set_of, evaluate_dossier, guard_context
 
 MAX_COMMENT = 4000
 
@@ -396,6 +396,18 @@ def remove_evidence(actor: User, dossier: Dossier, row: Evidence, *, version: An
 # --- transitions -------------------------------------------------------------------------------
 
 
+class AfterMove(NamedTuple):
+    """A moved dossier with what the move's guards read of it, as the move left it: its children
+    (the verdicts the move cleared gone, its entry in the trail added to the history) and its
+    evaluation, which a move does not change (a dossier's figures, attestations and evidence stay;
+    a district's counts are of its communes' dossiers, not its own). The API answers a move with
+    the dossier as it now stands without reading these again."""
+
+    dossier: Dossier
+    children: Children
+    evaluation: criteria.Evaluation
+
+
 def fire_transition(
     actor: User,
     dossier: Dossier,
@@ -406,8 +418,9 @@ def fire_transition(
     decision_number: Any = "",
     decision_date: Any = None,
     authority: Any = "",
-) -> Dossier:
-    """Move the dossier: guards evaluated, state changed and audit written together, or nothing."""
+) -> AfterMove:
+    """Move the dossier: guards evaluated, state changed and audit written together, or nothing.
+    Returns the dossier with what the guards read of it, as the move left it (see AfterMove)."""
     _check_scope(actor, dossier)
     try:
         spec = dossier.workflow.transition(trigger)
@@ -431,6 +444,7 @@ def fire_transition(
     evaluation = evaluate_dossier(dossier, children)
     ctx = guard_context(dossier, evaluation, children.verdicts, comment=comment, decision_number=number,
                         decision_date=when, authority=authority)
+    moved: list[Moved] = []
 
     def on_change(source: str, dest: str, _trigger: str) -> None:
         changes: dict[str, Any] = {}
@@ -454,7 +468,9 @@ def fire_transition(
         notifications.after_move(dossier, spec, actor)  # in this transaction: rolled back with it
         # Last: the trail's head is the one row every change in the country waits for, held from
         # here to the commit.
-        trail.append(actor, trigger, dossier=dossier, from_state=source, to_state=dest, comment=comment, details=details)
+        entry = trail.append(actor, trigger, dossier=dossier, from_state=source, to_state=dest, comment=comment,
+                             details=details)
+        moved.append(Moved(entry["seq"], entry["at"], entry["actor"], trigger, source, dest, entry["comment"]))
 
     try:
         states.machine_for(dossier.level, dossier.route).fire(dossier.state, trigger, ctx, on_change=on_change)
@@ -463,4 +479,8 @@ def fire_transition(
             _("“%(action)s” is blocked: %(n)d problem(s) to fix first.", action=spec.label.get(language()), n=len(refused.blockers)),
             refused.blockers,
         ) from None
-    return dossier
+    verdicts = children.verdicts
+    if spec.clears_verdicts:
+        verdicts = [v for v in verdicts if v.level != spec.clears_verdicts]
+    return AfterMove(dossier, Children(children.attestations, children.evidence, verdicts, children.history + moved),
+                     evaluation)
