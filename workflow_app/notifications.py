@@ -17,7 +17,7 @@ from email.utils import formataddr, make_msgid
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 import states
 
@@ -52,12 +52,15 @@ def _unit_of_role(dossier: Dossier, role: str) -> Unit | None:
     return unit.province  # pv05_officer
 
 
-def people(dossier: Dossier, role: str) -> list[User]:
+def people(dossier: Dossier, role: str) -> list:
+    """The active officers of `role` who act on the dossier: what a notification needs of each
+    (id, language, address and whether they take e-mail), as rows, not whole users."""
     unit = _unit_of_role(dossier, role)
     if unit is None:
         return []
-    return list(db.session.scalars(select(User).where(User.role == role, User.unit_id == unit.id,
-                                                      User.active.is_(True)).order_by(User.id)))
+    return db.session.execute(select(User.id, User.language, User.email, User.email_enabled)
+                              .where(User.role == role, User.unit_id == unit.id, User.active.is_(True))
+                              .order_by(User.id)).all()
 
 
 def waiting_roles(dossier: Dossier) -> list[str]:
@@ -76,9 +79,8 @@ def after_move(dossier: Dossier, spec, actor: User) -> int:
     roles = waiting_roles(dossier)
     if kind in ("recognized", "revoked"):
         roles = [workflow.submitting_role] + (["district_officer"] if dossier.level == "commune" else [])
-    told = {user.id: user for role in roles for user in people(dossier, role) if user.id != actor.id}
-    for user in told.values():
-        notify(user, kind, dossier, actor=actor, action=spec.label)
+    told = {person.id: person for role in roles for person in people(dossier, role) if person.id != actor.id}
+    write([notification(person, kind, dossier, actor=actor, action=spec.label) for person in told.values()])
     return len(told)
 
 
@@ -110,38 +112,43 @@ def _texts(kind: str, dossier: Dossier | None, **info) -> tuple[str, str]:
     return subject, body
 
 
-def notify(user: User, kind: str, dossier: Dossier | None = None, **info) -> Notification:
-    """One notification, in the person's language; its e-mail pending when it can be sent."""
-    with force_locale(user.language or "vi"):
+def notification(person, kind: str, dossier: Dossier | None = None, **info) -> dict:
+    """One notification's row (`person`: a row of people()), in the person's language; its e-mail
+    pending when it can be sent."""
+    with force_locale(person.language or "vi"):
         subject, body = _texts(kind, dossier, **info)
-    can_mail = bool(current_app.config.get("SMTP_HOST")) and bool(user.email) and user.email_enabled
-    row = Notification(user=user, dossier_id=dossier.id if dossier else None, kind=kind, subject=subject[:300],
-                       body=body, link=_link(dossier.id) if dossier else "",
-                       email_state="pending" if can_mail else "none", email_to=user.email if can_mail else None,
-                       next_attempt_at=utcnow() if can_mail else None)
-    db.session.add(row)
-    return row
+    can_mail = bool(current_app.config.get("SMTP_HOST")) and bool(person.email) and person.email_enabled
+    now = utcnow()
+    return {"user_id": person.id, "dossier_id": dossier.id if dossier else None, "kind": kind,
+            "subject": subject[:300], "body": body, "link": _link(dossier.id) if dossier else "", "created_at": now,
+            "email_state": "pending" if can_mail else "none", "email_to": person.email if can_mail else None,
+            "next_attempt_at": now if can_mail else None}
+
+
+def write(rows: list[dict]) -> None:
+    """The notifications, in the caller's transaction (a rolled-back change tells nothing): one
+    INSERT, without a mapped object each and the session's flush of them."""
+    if rows:
+        db.session.execute(insert(Notification.__table__), rows)
 
 
 def overdue_digest() -> int:
     """Once a day: each person with overdue dossiers waiting for them gets one list of them."""
-    told = 0
     open_ones = db.session.scalars(select(Dossier).where(Dossier.state.in_(OPEN_STATES),
                                                          Dossier.due_on.is_not(None))).all()
     schedules: dict[int, Schedule] = {}
-    waiting: dict[int, tuple[User, list[Dossier]]] = {}
+    waiting: dict[int, tuple[object, list[Dossier]]] = {}  # a person (a row of people()) and their dossiers
     for dossier in open_ones:
         province = dossier.unit.province
         schedule = schedules.setdefault(province.id, Schedule(province))
         if not schedule.overdue_days(dossier.due_on):
             continue
         for role in waiting_roles(dossier):
-            for user in people(dossier, role):
-                waiting.setdefault(user.id, (user, []))[1].append(dossier)
-    for user, dossiers in waiting.values():
-        notify(user, "digest", None, dossiers=sorted(dossiers, key=lambda d: d.due_on))
-        told += 1
-    return told
+            for person in people(dossier, role):
+                waiting.setdefault(person.id, (person, []))[1].append(dossier)
+    write([notification(person, "digest", None, dossiers=sorted(dossiers, key=lambda d: d.due_on))
+           for person, dossiers in waiting.values()])
+    return len(waiting)
 
 
 # --- in the application --------------------------------------------------------------------
