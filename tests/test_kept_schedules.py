@@ -12,6 +12,7 @@ from workflow_app.extensions import db
 from workflow_app.models import CalendarRevision
 
 from .conftest import TEST_PASSWORD
+from .test_query_counts import without_csrf_tokens
 from .test_scopes import raw, unit_id
 
 COMMUNE = "29269"  # Xã Mỹ Cẩm, in Huyện Càng Long (844), Trà Vinh (84)
@@ -100,7 +101,7 @@ def test_a_schedule_seen_again_is_not_read_again(app, client, people, make_dossi
     raw(DAY_OFF, province=province(), day="2030-01-07")  # a change to a calendar: the schedule is read again
     first, read = count_queries(lambda: client.get(path))
     again, kept = count_queries(lambda: client.get(path))
-    assert first.status_code == 200 and first.get_data() == again.get_data()
+    assert first.status_code == 200 and without_csrf_tokens(first) == without_csrf_tokens(again)
     assert kept == read - 1, count_queries.last
     raw("UPDATE unit SET search_name = search_name WHERE code = '84'")  # not a calendar: it stays kept
     assert count_queries(lambda: client.get(path))[1] == kept
