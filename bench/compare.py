@@ -23,19 +23,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load import (  # noqa: E402 - the load run's own pieces
-    BIN, REF_PORT, ROOT, api_token, cpu_seconds, server_env, session_cookie, start, subjects, wrk)
+    GUNICORN, REF_PORT, ROOT, api_token, cpu_seconds, server_env, session_cookie, start, subjects_at, wrk)
 
 BEFORE_PORT, AFTER_PORT = 8804, 8805
 
 
 def targets(url: str) -> list[tuple[str, str, str]]:
     """(name, path, who): a cookie for a username, a bearer token for "api:<username>"."""
-    from sqlalchemy import create_engine
-
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.connect() as connection:
-        big, district, pv05, _pv05_2025 = subjects(connection)
-    engine.dispose()
+    big, district, pv05, _pv05_2025 = subjects_at(url)
     return [("district inbox", "/", district), ("dossier list (PV05)", "/dossiers/", pv05),
             ("API dossier (34 criteria)", f"/api/v1/dossiers/{big}", f"api:{pv05}"),
             ("audit trail page", "/audit/", pv05), ("dossier page, 34 criteria", f"/dossiers/{big}", pv05)]
@@ -48,12 +43,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is required")
-    gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "-w", "4", "--threads", "4", "--log-level", "warning"]
     sides = {"before": (args.before.resolve(), BEFORE_PORT), "after": (ROOT, AFTER_PORT)}
-    servers = {side: start(gunicorn + ["-b", f"127.0.0.1:{port}", "workflow_app.wsgi:app"], server_env(url, root),
+    servers = {side: start(GUNICORN + ["-b", f"127.0.0.1:{port}", "workflow_app.wsgi:app"], server_env(url, root),
                            port, cwd=root)
                for side, (root, port) in sides.items()}
-    servers["fortunes"] = start(gunicorn + ["-b", f"127.0.0.1:{REF_PORT}", "bench.reference_app:create()"],
+    servers["fortunes"] = start(GUNICORN + ["-b", f"127.0.0.1:{REF_PORT}", "bench.reference_app:create()"],
                                 server_env(url), REF_PORT)
     try:
         pages = targets(url)

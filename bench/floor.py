@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import time
@@ -23,7 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.load import PASSWORD, server_env, subjects  # noqa: E402 - the load run's own pieces
+from bench.instructions import client_for  # noqa: E402 - the benchmarks' own pieces
+from bench.load import server_env, subjects_at  # noqa: E402
 
 EMPTY_PAGE = '{% extends "base.html" %}{% block title %}—{% endblock %}{% block content %}{% endblock %}'
 
@@ -49,15 +49,11 @@ def main() -> None:
     os.environ.update(server_env(url))
 
     from flask_login import login_required
-    from sqlalchemy import create_engine
 
     from bench.reference_app import create as create_reference
     from workflow_app import create_app
 
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.connect() as connection:
-        _big, district, _pv05, _pv05_2025 = subjects(connection)
-    engine.dispose()
+    _big, district, _pv05, _pv05_2025 = subjects_at(url)
 
     app = create_app(command_line=False)
     empty = app.jinja_env.from_string(EMPTY_PAGE)
@@ -74,12 +70,7 @@ def main() -> None:
         app.update_template_context(context)
         return empty.render(context)
 
-    ours, reference = app.test_client(), create_reference().test_client()
-    form = ours.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    answer = ours.post("/login", data={"csrf_token": token, "username": district, "password": PASSWORD})
-    if answer.status_code not in (302, 303):
-        raise SystemExit(f"signing in as {district} answered {answer.status_code}")
+    ours, reference = client_for(app, f"{district}=/")[0], create_reference().test_client()
 
     targets = [("hello (reference)", reference, "/hello"), ("fortunes (reference)", reference, "/fortunes"),
                ("signed in, one word", ours, "/floor/word"), ("empty page in the layout", ours, "/floor/layout"),

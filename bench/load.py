@@ -66,6 +66,10 @@ end
 """
 
 
+# Each application server: four worker processes of four threads (what the load run measures).
+GUNICORN = [str(BIN / "gunicorn"), "-k", "gthread", "-w", "4", "--threads", "4", "--log-level", "warning"]
+
+
 def server_env(url: str, root: Path = ROOT) -> dict:
     """The environment the servers run in: the bench database, the secrets generate.py sealed with."""
     return {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "SECRET_KEY": "bench-secret-key",
@@ -221,14 +225,14 @@ def moves_file(moves: list[tuple[int, str]]) -> str:
 RETURN_BODY = json.dumps({"comment": "Đề nghị huyện thẩm định lại"})
 
 
-def scale_out(env: dict, gunicorn: list[str], targets: list[tuple], seconds: int, engine, tokens: dict) -> dict:
+def scale_out(env: dict, targets: list[tuple], seconds: int, engine, tokens: dict) -> dict:
     """A second application server on the same database, both driven at once (8 connections
     each, as many as one server had alone): each page's combined throughput, whether both
     servers give the same answer to the same session or token (nothing is kept in a server), and
     transitions sent to both at once — each dossier moved once, the trail one chain."""
     from sqlalchemy import text
 
-    second = start(gunicorn + ["-b", f"127.0.0.1:{SECOND_PORT}", "workflow_app.wsgi:app"], env, SECOND_PORT)
+    second = start(GUNICORN + ["-b", f"127.0.0.1:{SECOND_PORT}", "workflow_app.wsgi:app"], env, SECOND_PORT)
     try:
         pages = {}
         for name, target, header, _reference in targets:
@@ -263,6 +267,17 @@ def scale_out(env: dict, gunicorn: list[str], targets: list[tuple], seconds: int
         second.wait(timeout=20)
 
 
+def subjects_at(url: str) -> tuple[int, str, str, str | None]:
+    """subjects() of the database at `url`, read through a connection of its own."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        found = subjects(connection)
+    engine.dispose()
+    return found
+
+
 def subjects(connection) -> tuple[int, str, str, str | None]:
     """What the pages are asked about: the first 34-criterion dossier of the old map, the first
     district officer, the first PV05 officer of the old map and of the 2025 map (whose scope reaches
@@ -290,9 +305,8 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or sys.exit("DATABASE_URL is required")
     env = server_env(url)
-    gunicorn = [str(BIN / "gunicorn"), "-k", "gthread", "-w", "4", "--threads", "4", "--log-level", "warning"]
-    app = start(gunicorn + ["-b", f"127.0.0.1:{APP_PORT}", "workflow_app.wsgi:app"], env, APP_PORT)
-    ref = start(gunicorn + ["-b", f"127.0.0.1:{REF_PORT}", "bench.reference_app:create()"], env, REF_PORT)
+    app = start(GUNICORN + ["-b", f"127.0.0.1:{APP_PORT}", "workflow_app.wsgi:app"], env, APP_PORT)
+    ref = start(GUNICORN + ["-b", f"127.0.0.1:{REF_PORT}", "bench.reference_app:create()"], env, REF_PORT)
     try:
         sys.path.insert(0, str(ROOT))
         from sqlalchemy import create_engine, text
@@ -372,7 +386,7 @@ def main() -> None:
         scaled = None
         if not args.no_scale_out:
             try:
-                scaled = scale_out(env, gunicorn, shown, args.seconds, engine, tokens)
+                scaled = scale_out(env, shown, args.seconds, engine, tokens)
             except (SystemExit, OSError) as exc:  # the single server's results are kept, with why
                 scaled = {"error": str(exc)}
         # Twice: right after the load the machine and the database may still be busy (one walk there
